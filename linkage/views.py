@@ -1,0 +1,54 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from agencies.selectors import agency_memberships_of
+from incidents.roles import is_commander, is_dispatcher
+from incidents.selectors import active_incidents
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Who you are, your agency and role, and the active incidents you may see."""
+    user = request.user
+    return render(
+        request,
+        "linkage/home.html",
+        {
+            "memberships": list(agency_memberships_of(user)),
+            "is_dispatcher": is_dispatcher(user),
+            "is_commander": is_commander(user),
+            "incidents": list(active_incidents(user)[:200]),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and docker-compose: the database answers (and Redis, in the services mode)."""
+    from django.conf import settings
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "mode": settings.LINKAGE_MODE, **checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,69 @@
+"""Reads of agencies and rosters, limited to what the asking user may see."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Agency, MemberRole, Membership, Shift
+
+
+def agencies_active() -> QuerySet[Agency]:
+    return Agency.objects.filter(is_active=True)
+
+
+def agency_memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
+    """The user's own active memberships, their agency joined."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, is_active=True, agency__is_active=True).select_related("agency")
+
+
+def agencies_with_roster_visible_to(user: AbstractBaseUser) -> QuerySet[Agency]:
+    """Agencies whose roster the user may read: their own, or all for roster admins."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    if user.has_perm("agencies.view_membership"):
+        return Agency.objects.all()
+    return get_objects_for_user(user, "agencies.view_roster", klass=Agency, accept_global_perms=False)
+
+
+def roster_for(*, user: AbstractBaseUser, agency: Agency) -> QuerySet[Membership]:
+    """An agency's members with phones and shifts; empty for anyone outside the agency."""
+    if not agencies_with_roster_visible_to(user).filter(pk=agency.pk).exists():
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(agency=agency)
+        .select_related("user", "agency")
+        .prefetch_related("shifts")
+        .order_by("role", "user__username")
+    )
+
+
+def _on_duty_at(at: datetime):
+    return Shift.objects.filter(membership=OuterRef("pk"), starts_at__lte=at, ends_at__gt=at)
+
+
+def on_duty(*, agency: Agency | None = None, at: datetime | None = None, roles=None) -> QuerySet[Membership]:
+    """Who is on duty now (or at `at`): active members with a shift covering that moment."""
+    at = at or timezone.now()
+    members = Membership.objects.filter(is_active=True, user__is_active=True).filter(Exists(_on_duty_at(at)))
+    if agency is not None:
+        members = members.filter(agency=agency)
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return members.select_related("user", "agency")
+
+
+def duty_chiefs(*, agency: Agency, at: datetime | None = None) -> list[Membership]:
+    """The chiefs on duty; if none is on shift, every active chief of the agency (someone must hear)."""
+    chiefs = list(on_duty(agency=agency, at=at, roles=[MemberRole.CHIEF]))
+    if chiefs:
+        return chiefs
+    return list(
+        Membership.objects.filter(
+            agency=agency, role=MemberRole.CHIEF, is_active=True, user__is_active=True
+        ).select_related("user", "agency")
+    )

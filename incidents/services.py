@@ -1,0 +1,559 @@
+"""Every change to incidents and assignments: one function per transition.
+
+Each runs in one transaction, locks the row it changes, checks the move against the tables below,
+writes the row and one timeline entry per change, and stamps the time. Nothing else in Linkage sets
+a status.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+
+from .errors import TransitionError
+from .models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    EscalationPolicy,
+    Incident,
+    IncidentStatus,
+    PlanStep,
+    TimelineEntry,
+    TimelineKind,
+)
+from .permissions import grant_agency_access
+from .plans import PlannedTask, default_escalation_policy, plan_expand, plan_steps_for
+from .selectors import can_view_incident
+from .timeline import timeline_add
+
+A = AssignmentStatus
+I = IncidentStatus  # noqa: E741
+
+# The allowed moves, as data. Anything not listed raises TransitionError.
+INCIDENT_MOVES: dict[str, set[str]] = {
+    I.ACTIVE: {I.CONTAINED, I.CANCELLED},
+    I.CONTAINED: {I.CLOSED, I.CANCELLED},
+    I.CLOSED: {I.ACTIVE},
+    I.CANCELLED: set(),
+}
+ASSIGNMENT_MOVES: dict[str, set[str]] = {
+    A.PENDING: {A.ACCEPTED, A.DECLINED, A.CANCELLED},
+    A.ACCEPTED: {A.EN_ROUTE, A.CANCELLED},
+    A.EN_ROUTE: {A.ON_SCENE, A.CANCELLED},
+    A.ON_SCENE: {A.COMPLETED, A.CANCELLED},
+    A.COMPLETED: set(),
+    A.DECLINED: set(),
+    A.CANCELLED: set(),
+}
+# The statuses a liaison reports through `assignment_progress`.
+PROGRESS_STATUSES = (A.EN_ROUTE, A.ON_SCENE, A.COMPLETED)
+
+INCIDENT_STAMP = {
+    I.CONTAINED: "contained_at",
+    I.CLOSED: "closed_at",
+    I.CANCELLED: "cancelled_at",
+    I.ACTIVE: "reopened_at",
+}
+ASSIGNMENT_STAMP = {
+    A.ACCEPTED: "accepted_at",
+    A.EN_ROUTE: "en_route_at",
+    A.ON_SCENE: "on_scene_at",
+    A.COMPLETED: "completed_at",
+    A.DECLINED: "declined_at",
+    A.CANCELLED: "cancelled_at",
+}
+
+TEXT_LIMIT = 5000
+
+
+def _check_move(moves: dict[str, set[str]], current: str, target: str, what: str) -> None:
+    if target not in moves.get(current, set()):
+        labels = {**dict(IncidentStatus.choices), **dict(AssignmentStatus.choices)}
+        raise TransitionError(
+            _("%(what)s is %(current)s and cannot become %(target)s.")
+            % {"what": what, "current": labels[current], "target": labels[target]},
+            current=current,
+            target=target,
+        )
+
+
+def _require(user: AbstractBaseUser | None, perm: str, obj=None) -> None:
+    """`user` None is the system itself (the escalation sweep, an import); people need the permission."""
+    if user is None:
+        return
+    if not user.is_authenticated or not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _clean_text(value, *, field: str, required: bool, limit: int = TEXT_LIMIT) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError({field: _("Must be text.")})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(limit)d characters.") % {"limit": limit}})
+    return value
+
+
+# --- Opening an incident --------------------------------------------------------------------
+
+
+def _validated_incident(**fields) -> Incident:
+    """An unsaved Incident with every field checked; ValidationError names each bad field."""
+    incident = Incident(**fields)
+    errors: dict[str, list[str]] = {}
+    try:
+        incident.full_clean(
+            exclude=["reference", "created_by", "commander", "status"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return incident
+
+
+def _resolve_agencies(agencies) -> list[Agency]:
+    """Agency instances or codes → active agencies, in order, each once."""
+    if isinstance(agencies, str | Agency) or not hasattr(agencies, "__iter__"):
+        raise ValidationError({"agencies": _("Give a list of agency codes.")})
+    codes = []
+    for item in agencies:
+        code = item.code if isinstance(item, Agency) else item
+        if not isinstance(code, str) or not code.strip():
+            raise ValidationError({"agencies": _("Each agency is given by its code.")})
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ValidationError({"agencies": _("Name at least one agency, or leave it out to follow the plan.")})
+    found = {agency.code: agency for agency in Agency.objects.filter(code__in=codes, is_active=True)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError({"agencies": _("Unknown agency: %(codes)s.") % {"codes": ", ".join(unknown)}})
+    return [found[code] for code in codes]
+
+
+def _tasks_for_agencies(kind: str, agencies: list[Agency]) -> list[PlannedTask]:
+    """Explicit agencies still get the plan's task and deadline for their kind where it has one."""
+    steps = {step.agency_kind: step for step in plan_steps_for(kind)}
+    tasks = []
+    for agency in agencies:
+        step = steps.get(agency.kind)
+        tasks.append(
+            PlannedTask(
+                agency_kind=agency.kind,
+                agency=agency,
+                task=step.task if step else _("Respond as requested by dispatch."),
+                accept_within_seconds=step.accept_within_seconds if step else settings.LINKAGE_DEFAULT_ACCEPT_SECONDS,
+                step=step,
+            )
+        )
+    return tasks
+
+
+def incident_open(
+    *,
+    by: AbstractBaseUser | None,
+    kind: str,
+    severity: int,
+    title: str,
+    description: str = "",
+    address: str = "",
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+    exercise: bool = False,
+    agencies=None,
+) -> Incident:
+    """Open an incident and bring in its agencies: the plan's for kind and severity, or `agencies`."""
+    _require(by, "incidents.dispatch_incident")
+    incident = _validated_incident(
+        kind=kind,
+        severity=severity,
+        title=_clean_text(title, field="title", required=True, limit=200),
+        description=_clean_text(description, field="description", required=False),
+        address=_clean_text(address, field="address", required=False, limit=300),
+        latitude=latitude,
+        longitude=longitude,
+        exercise=bool(exercise),
+    )
+    if (incident.latitude is None) != (incident.longitude is None):
+        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+    if agencies is not None:
+        tasks = _tasks_for_agencies(incident.kind, _resolve_agencies(agencies))
+    else:
+        tasks = plan_expand(
+            kind=incident.kind, severity=incident.severity, latitude=incident.latitude, longitude=incident.longitude
+        )
+    policy = default_escalation_policy()
+
+    with transaction.atomic():
+        incident.created_by = by
+        incident.save()
+        year = timezone.localtime(incident.created_at).year
+        incident.reference = f"{settings.LINKAGE_REFERENCE_PREFIX}-{year}-{incident.pk:06d}"
+        Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.INCIDENT_OPENED,
+            actor=by,
+            text=incident.title,
+            data={"kind": incident.kind, "severity": incident.severity},
+        )
+        created = []
+        for task in tasks:
+            if task.agency is None:
+                timeline_add(
+                    incident=incident,
+                    kind=TimelineKind.INCIDENT_UPDATED,
+                    actor=None,
+                    text=_("No %(kind)s agency to bring in for this plan step.") % {"kind": task.agency_kind},
+                    data={"missing_agency_kind": task.agency_kind},
+                )
+                continue
+            created.append(
+                _assignment_create(
+                    incident=incident,
+                    agency=task.agency,
+                    task=task.task,
+                    accept_within_seconds=task.accept_within_seconds,
+                    step=task.step,
+                    default_policy=policy,
+                    by=by,
+                )
+            )
+        grant_agency_access(created)
+    return incident
+
+
+def _assignment_create(
+    *,
+    incident: Incident,
+    agency: Agency,
+    task: str,
+    accept_within_seconds: int,
+    step: PlanStep | None,
+    default_policy: EscalationPolicy | None,
+    by: AbstractBaseUser | None,
+) -> Assignment:
+    now = timezone.now()
+    policy = step.escalation_policy if step and step.escalation_policy else default_policy
+    accept_by = now + timedelta(seconds=accept_within_seconds)
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                incident=incident,
+                agency=agency,
+                task=task,
+                plan_step=step,
+                created_by=by if by is not None and by.is_authenticated else None,
+                accept_by=accept_by,
+                escalation_policy=policy,
+                escalation_plan=policy.snapshot() if policy else {},
+                next_escalation_at=accept_by if policy else None,
+            )
+    except IntegrityError as exc:
+        raise TransitionError(_("%(agency)s is already on this incident.") % {"agency": agency.name}) from exc
+    timeline_add(
+        incident=incident,
+        kind=TimelineKind.ASSIGNMENT_CREATED,
+        actor=by,
+        assignment=assignment,
+        text=task,
+        data={"agency": agency.code, "accept_by": accept_by.isoformat()},
+    )
+    return assignment
+
+
+# --- Incident transitions -------------------------------------------------------------------
+
+
+def _incident_locked(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | None, text: str = "") -> Incident:
+    with transaction.atomic():
+        locked = _incident_locked(incident)
+        current = locked.status
+        _check_move(INCIDENT_MOVES, current, target, _("The incident"))
+        now = timezone.now()
+        locked.status = target
+        setattr(locked, INCIDENT_STAMP[target], now)
+        locked.save(update_fields=["status", INCIDENT_STAMP[target], "updated_at"])
+        timeline_add(
+            incident=locked,
+            kind=TimelineKind.INCIDENT_STATUS,
+            actor=by,
+            text=text,
+            data={"from": current, "to": target},
+        )
+        if target in (I.CLOSED, I.CANCELLED):
+            open_tasks = (
+                Assignment.objects.select_for_update()
+                .filter(incident=locked, status__in=OPEN_ASSIGNMENT_STATUSES)
+                .order_by("pk")
+            )
+            for assignment in open_tasks:
+                _assignment_set_status(
+                    assignment,
+                    A.CANCELLED,
+                    by=by,
+                    now=now,
+                    text=_("The incident was %(status)s.") % {"status": locked.get_status_display()},
+                )
+    return locked
+
+
+def incident_contain(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
+    _require(by, "incidents.command_incident")
+    return _incident_move(incident=incident, target=I.CONTAINED, by=by)
+
+
+def incident_close(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
+    """Close the incident; the tasks still open are cancelled."""
+    _require(by, "incidents.command_incident")
+    return _incident_move(incident=incident, target=I.CLOSED, by=by)
+
+
+def incident_cancel(*, incident: Incident, by: AbstractBaseUser | None, reason: str = "") -> Incident:
+    """Cancel an incident opened in error (a false alarm, a duplicate); open tasks are cancelled."""
+    _require(by, "incidents.dispatch_incident")
+    reason = _clean_text(reason, field="reason", required=False, limit=1000)
+    return _incident_move(incident=incident, target=I.CANCELLED, by=by, text=reason)
+
+
+def incident_reopen(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
+    """Reopen a closed incident (commanders only). Agencies are brought back in by hand."""
+    _require(by, "incidents.command_incident")
+    return _incident_move(incident=incident, target=I.ACTIVE, by=by)
+
+
+UPDATABLE_FIELDS = ("title", "description", "severity", "address", "commander")
+
+
+def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **changes) -> Incident:
+    """Change an incident's facts — never its status.
+
+    A more serious level brings in the plan's agencies that only apply from that level.
+    """
+    _require(by, "incidents.dispatch_incident")
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
+    if "title" in changes:
+        changes["title"] = _clean_text(changes["title"], field="title", required=True, limit=200)
+    if "description" in changes:
+        changes["description"] = _clean_text(changes["description"], field="description", required=False)
+    if "address" in changes:
+        changes["address"] = _clean_text(changes["address"], field="address", required=False, limit=300)
+    commander = changes.get("commander")
+    if commander is not None and not commander.has_perm("incidents.command_incident"):
+        raise ValidationError({"commander": _("This person is not a commander.")})
+
+    with transaction.atomic():
+        locked = _incident_locked(incident)
+        if not locked.is_open:
+            raise TransitionError(
+                _("A %(status)s incident cannot be changed.") % {"status": locked.get_status_display()},
+                current=locked.status,
+            )
+        before = {field: getattr(locked, field) for field in changes}
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        try:
+            locked.full_clean(
+                exclude=["reference", "created_by", "commander"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        changed = [field for field in changes if getattr(locked, field) != before[field]]
+        if not changed:
+            return locked
+        locked.save(update_fields=[*changed, "updated_at"])
+        timeline_add(
+            incident=locked,
+            kind=TimelineKind.INCIDENT_UPDATED,
+            actor=by,
+            data={field: {"from": _plain(before[field]), "to": _plain(getattr(locked, field))} for field in changed},
+        )
+        if "severity" in changed and locked.severity < before["severity"]:
+            _bring_in_for_severity(incident=locked, old=before["severity"], by=by)
+    return locked
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def _bring_in_for_severity(*, incident: Incident, old: int, by: AbstractBaseUser | None) -> None:
+    already = set(incident.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).values_list("agency_id", flat=True))
+    policy = default_escalation_policy()
+    created = []
+    for task in plan_expand(
+        kind=incident.kind, severity=incident.severity, latitude=incident.latitude, longitude=incident.longitude
+    ):
+        newly_applies = task.step is not None and task.step.applies_up_to_level < old
+        if newly_applies and task.agency is not None and task.agency.pk not in already:
+            created.append(
+                _assignment_create(
+                    incident=incident,
+                    agency=task.agency,
+                    task=task.task,
+                    accept_within_seconds=task.accept_within_seconds,
+                    step=task.step,
+                    default_policy=policy,
+                    by=by,
+                )
+            )
+    grant_agency_access(created)
+
+
+# --- Assignments ----------------------------------------------------------------------------
+
+
+def assignment_add(
+    *,
+    incident: Incident,
+    by: AbstractBaseUser | None,
+    agency: Agency,
+    task: str = "",
+    accept_within_seconds: int | None = None,
+) -> Assignment:
+    """Bring another agency onto an open incident (or one back after it declined)."""
+    _require(by, "incidents.dispatch_incident")
+    if not isinstance(agency, Agency) or not agency.is_active:
+        raise ValidationError({"agency": _("Choose an active agency.")})
+    task = _clean_text(task, field="task", required=False, limit=500)
+    if accept_within_seconds is not None and (
+        not isinstance(accept_within_seconds, int) or not 1 <= accept_within_seconds <= 86_400
+    ):
+        raise ValidationError({"accept_within_seconds": _("Between 1 second and one day.")})
+    with transaction.atomic():
+        locked = _incident_locked(incident)
+        if not locked.is_open:
+            raise TransitionError(
+                _("Agencies cannot be brought onto a %(status)s incident.") % {"status": locked.get_status_display()},
+                current=locked.status,
+            )
+        planned = _tasks_for_agencies(locked.kind, [agency])[0]
+        assignment = _assignment_create(
+            incident=locked,
+            agency=agency,
+            task=task or planned.task,
+            accept_within_seconds=accept_within_seconds or planned.accept_within_seconds,
+            step=planned.step,
+            default_policy=default_escalation_policy(),
+            by=by,
+        )
+        grant_agency_access([assignment])
+    return assignment
+
+
+def _assignment_locked(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_for_update(of=("self",)).select_related("incident", "agency").get(pk=assignment.pk)
+
+
+def _assignment_set_status(
+    assignment: Assignment,
+    target: str,
+    *,
+    by: AbstractBaseUser | None,
+    now,
+    text: str = "",
+    changes: dict | None = None,
+) -> TimelineEntry:
+    """Write one checked move of a locked assignment (with `changes` to other fields) and its timeline entry."""
+    current = assignment.status
+    _check_move(ASSIGNMENT_MOVES, current, target, _("The task"))
+    assignment.status = target
+    stamp = ASSIGNMENT_STAMP[target]
+    setattr(assignment, stamp, now)
+    fields = ["status", stamp]
+    for field, value in (changes or {}).items():
+        setattr(assignment, field, value)
+        fields.append(field)
+    if current == A.PENDING:
+        assignment.next_escalation_at = None  # answered one way or another: escalation stops
+        fields.append("next_escalation_at")
+    if target == A.ACCEPTED:
+        assignment.accepted_by = by if by is not None and by.is_authenticated else None
+        fields.append("accepted_by")
+    assignment.save(update_fields=fields)
+    return timeline_add(
+        incident=assignment.incident,
+        kind=TimelineKind.ASSIGNMENT_STATUS,
+        actor=by,
+        assignment=assignment,
+        text=text,
+        data={"agency": assignment.agency.code, "from": current, "to": target},
+    )
+
+
+def _assignment_move(
+    *,
+    assignment: Assignment,
+    target: str,
+    by: AbstractBaseUser | None,
+    text: str = "",
+    perm: str = "incidents.act_on_assignment",
+    changes: dict | None = None,
+) -> Assignment:
+    with transaction.atomic():
+        locked = _assignment_locked(assignment)
+        _require(by, perm, locked if perm == "incidents.act_on_assignment" else None)
+        _assignment_set_status(locked, target, by=by, now=timezone.now(), text=text, changes=changes)
+    return locked
+
+
+def assignment_accept(*, assignment: Assignment, by: AbstractBaseUser | None) -> Assignment:
+    """Take the task. Of two people accepting at once, exactly one succeeds; the other gets TransitionError."""
+    return _assignment_move(assignment=assignment, target=A.ACCEPTED, by=by)
+
+
+def assignment_decline(*, assignment: Assignment, by: AbstractBaseUser | None, reason: str) -> Assignment:
+    reason = _clean_text(reason, field="reason", required=True, limit=1000)
+    return _assignment_move(
+        assignment=assignment, target=A.DECLINED, by=by, text=reason, changes={"decline_reason": reason}
+    )
+
+
+def assignment_progress(
+    *, assignment: Assignment, by: AbstractBaseUser | None, status: str, note: str = ""
+) -> Assignment:
+    """Report en route, on scene or completed, with an optional note."""
+    if status not in PROGRESS_STATUSES:
+        raise ValidationError({"status": _("Report one of: %(choices)s.") % {"choices": ", ".join(PROGRESS_STATUSES)}})
+    note = _clean_text(note, field="note", required=False, limit=1000)
+    return _assignment_move(assignment=assignment, target=status, by=by, text=note)
+
+
+def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, reason: str = "") -> Assignment:
+    """Take an agency off the incident (dispatchers and commanders)."""
+    reason = _clean_text(reason, field="reason", required=False, limit=1000)
+    return _assignment_move(
+        assignment=assignment, target=A.CANCELLED, by=by, text=reason, perm="incidents.dispatch_incident"
+    )
+
+
+# --- Notes ----------------------------------------------------------------------------------
+
+
+def note_add(*, incident: Incident, by: AbstractBaseUser, text: str) -> TimelineEntry:
+    """A note on the shared timeline, from anyone who may see the incident."""
+    if by is None or not can_view_incident(by, incident):
+        raise PermissionDenied(_("You may not do this."))
+    text = _clean_text(text, field="text", required=True)
+    return timeline_add(incident=incident, kind=TimelineKind.NOTE, actor=by, text=text)

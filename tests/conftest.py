@@ -1,0 +1,92 @@
+import os
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.test.utils import override_settings
+
+from agencies.models import Agency
+from incidents.demo import seed_all
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    """Under CI the suite runs against real PostgreSQL and Redis, or not at all: never a quiet skip."""
+    if not IN_CI:
+        return
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        problems.append("DATABASE_URL must point at PostgreSQL under CI")
+    elif not _reachable(database_url, 5432):
+        problems.append(f"PostgreSQL at {urlparse(database_url).netloc} is unreachable")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        problems.append("REDIS_URL must be set under CI")
+    elif not _reachable(redis_url, 6379):
+        problems.append(f"Redis at {urlparse(redis_url).netloc} is unreachable")
+    if problems:
+        pytest.exit("CI needs its services: " + "; ".join(problems), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` skip on SQLite in a local run (under CI, pytest_configure has already
+    insisted on PostgreSQL, so they always run there)."""
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@dataclass
+class Demo:
+    """The Kunming demo world: agencies by code and people by username."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+    def agency(self, code: str) -> Agency:
+        return self.agencies[code]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo world once; each test's transaction rolls back to it."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        seed_all(with_people=True)
+
+
+@pytest.fixture
+def demo(db) -> Demo:
+    if not Agency.objects.filter(code="km-fire").exists():  # a transactional test flushed the database
+        seed_all(with_people=True)
+    return Demo(
+        agencies={agency.code: agency for agency in Agency.objects.all()},
+        users={user.username: user for user in get_user_model().objects.all()},
+    )

@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY linkage ./linkage
+COPY agencies ./agencies
+COPY incidents ./incidents
+COPY notifications ./notifications
+RUN pip install --no-cache-dir .
+COPY . .
+# Static files are collected at build time; WhiteNoise serves them.
+RUN LINKAGE_MODE=embedded DJANGO_DEBUG=false python manage.py collectstatic --noinput
+RUN useradd --create-home linkage && mkdir -p /app/var && chown -R linkage /app/var
+USER linkage
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "linkage.asgi:application"]

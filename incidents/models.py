@@ -415,3 +415,22 @@ class AssignmentUserObjectPermission(UserObjectPermissionBase):
 
 class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Assignment, on_delete=models.CASCADE)
+
+
+class CapMessage(models.Model):
+    """A CAP 1.2 message taken in, so that the same one twice changes nothing."""
+
+    sender = models.CharField(max_length=200)
+    identifier = models.CharField(max_length=200)
+    msg_type = models.CharField(max_length=10)
+    sent = models.CharField(max_length=40, blank=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="cap_messages")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("CAP message")
+        verbose_name_plural = _("CAP messages")
+        constraints = [models.UniqueConstraint(fields=["sender", "identifier"], name="cap_message_once")]
+
+    def __str__(self) -> str:
+        return f"{self.msg_type} {self.sender},{self.identifier}"

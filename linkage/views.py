@@ -52,3 +52,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "error", "mode": settings.LINKAGE_MODE, **checks},
         status=200 if healthy else 503,
     )
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """API callers get JSON for a URL that matches nothing, like every other API error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)

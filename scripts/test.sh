@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linkage}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+# Redis database 15: the tests empty it (throttle counters, channel groups) as they go.
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-linkage-test-secret-key-not-for-production-0123456789abcdef}
 # Tests talk plain HTTP to the test client and live servers: no HTTPS redirect or secure-only cookies.
 export DJANGO_HTTPS=${DJANGO_HTTPS:-false}

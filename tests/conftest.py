@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test.utils import override_settings
 
 from agencies.models import Agency
@@ -56,6 +57,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache (Redis in the services mode): each test starts at zero."""
+    cache.clear()
 
 
 @dataclass

@@ -1,0 +1,219 @@
+"""Input and output shapes of the incidents API: one input serializer per action."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from agencies.api.serializers import AgencyBriefSerializer
+from incidents.models import (
+    Assignment,
+    Incident,
+    IncidentKind,
+    LinkagePlan,
+    PlanStep,
+    Severity,
+    TimelineEntry,
+)
+from incidents.services import PROGRESS_STATUSES
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "name"]
+        read_only_fields = fields
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    agency = AgencyBriefSerializer(read_only=True)
+    incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "incident",
+            "incident_reference",
+            "agency",
+            "task",
+            "status",
+            "created_at",
+            "accept_by",
+            "accepted_at",
+            "en_route_at",
+            "on_scene_at",
+            "completed_at",
+            "declined_at",
+            "cancelled_at",
+            "decline_reason",
+            "escalation_level",
+            "escalated_at",
+        ]
+        read_only_fields = fields
+
+
+class IncidentAssignmentSerializer(AssignmentSerializer):
+    """An assignment inside its incident: the incident is the parent already."""
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [f for f in AssignmentSerializer.Meta.fields if f not in ("incident", "incident_reference")]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    assignments = IncidentAssignmentSerializer(many=True, read_only=True)
+    commander = PersonSerializer(read_only=True, allow_null=True)
+    created_by = PersonSerializer(read_only=True, allow_null=True)
+    cap_category = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "cap_category",
+            "severity",
+            "status",
+            "title",
+            "description",
+            "address",
+            "latitude",
+            "longitude",
+            "exercise",
+            "commander",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "contained_at",
+            "closed_at",
+            "cancelled_at",
+            "reopened_at",
+            "assignments",
+        ]
+        read_only_fields = fields
+
+
+class IncidentOpenSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IncidentKind.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True, default=None
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True, default=None
+    )
+    exercise = serializers.BooleanField(required=False, default=False)
+    agencies = serializers.ListField(
+        child=serializers.SlugField(max_length=40),
+        required=False,
+        min_length=1,
+        max_length=50,
+        help_text="Agency codes to bring in instead of the plan's choice.",
+    )
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """The facts a dispatcher or commander may change. Status changes only through the actions."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    commander = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {field: ["This field cannot be changed here; use the incident's actions."] for field in sorted(unknown)}
+            )
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ProgressSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in PROGRESS_STATUSES])
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AssignmentAddSerializer(serializers.Serializer):
+    agency = serializers.SlugField(max_length=40, help_text="The agency's code, e.g. km-fire.")
+    task = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    accept_within_seconds = serializers.IntegerField(
+        min_value=1, max_value=86_400, required=False, allow_null=True, default=None
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0, required=False, default=0, help_text="Only entries with a sequence number above this."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=500)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    seq = serializers.IntegerField(source="pk", read_only=True)
+    at = serializers.DateTimeField(source="created_at", read_only=True)
+    actor = PersonSerializer(read_only=True, allow_null=True)
+    agency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["seq", "at", "kind", "actor", "assignment", "agency", "text", "data"]
+        read_only_fields = fields
+
+    def get_agency(self, entry) -> str | None:
+        return entry.assignment.agency.code if entry.assignment_id else None
+
+
+class PlanStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanStep
+        fields = ["id", "agency_kind", "task", "accept_within_seconds", "applies_up_to_level", "order"]
+        read_only_fields = fields
+
+
+class LinkagePlanSerializer(serializers.ModelSerializer):
+    steps = PlanStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LinkagePlan
+        fields = ["id", "kind", "name", "description", "is_active", "steps"]
+        read_only_fields = fields
+
+
+class PlanPreviewQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IncidentKind.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False)
+
+
+class PlannedTaskSerializer(serializers.Serializer):
+    agency_kind = serializers.CharField()
+    agency = AgencyBriefSerializer(allow_null=True)
+    task = serializers.CharField()
+    accept_within_seconds = serializers.IntegerField()

@@ -1,0 +1,334 @@
+"""The incidents API: thin views over the selectors (reads) and the services (every change)."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.models import Agency
+from incidents import services
+from incidents.cap import MAX_BYTES, cap_ingest, incident_to_cap
+from incidents.filters import AssignmentFilter, IncidentFilter
+from incidents.models import LinkagePlan
+from incidents.plans import plan_expand
+from incidents.roles import is_dispatcher
+from incidents.selectors import assignments_visible_to, incident_list, timeline_for
+from linkage.api import ErrorSerializer, WriteThrottle
+
+from .serializers import (
+    AssignmentAddSerializer,
+    AssignmentSerializer,
+    DeclineSerializer,
+    IncidentOpenSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    LinkagePlanSerializer,
+    NoteSerializer,
+    PlannedTaskSerializer,
+    PlanPreviewQuerySerializer,
+    ProgressSerializer,
+    ReasonSerializer,
+    TimelineEntrySerializer,
+    TimelineQuerySerializer,
+)
+
+E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Bad input: a message per field.")
+E401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+E403 = OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this.")
+E404 = OpenApiResponse(ErrorSerializer, description="No such thing, or not one you may see.")
+E_PAGE = OpenApiResponse(ErrorSerializer, description="No such page.")
+E409 = OpenApiResponse(
+    ErrorSerializer, description="The state machine does not allow this now (or someone was faster)."
+)
+E413 = OpenApiResponse(ErrorSerializer, description="The body is too large.")
+E415 = OpenApiResponse(ErrorSerializer, description="Send JSON.")
+E429 = OpenApiResponse(ErrorSerializer, description="Too many requests: slow down.")
+READ_ERRORS = {401: E401, 404: E404}
+WRITE_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 409: E409, 413: E413, 415: E415, 429: E429}
+
+
+def _write(request_serializer, response_serializer, *, summary: str, operation_id: str, code: int = 200, **kwargs):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        request=request_serializer,
+        responses={code: response_serializer, **WRITE_ERRORS},
+        **kwargs,
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="incidents_list",
+        summary="Incidents you may see",
+        responses={200: IncidentSerializer(many=True), 400: E400, 401: E401, 404: E_PAGE},
+    ),
+    retrieve=extend_schema(
+        operation_id="incidents_retrieve",
+        summary="One incident with its assignments",
+        responses={200: IncidentSerializer, **READ_ERRORS},
+    ),
+)
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    throttle_classes = [WriteThrottle]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return incident_list(self.request.user).select_related("created_by").order_by("severity", "-created_at", "-id")
+
+    def _fresh(self, incident) -> Response:
+        """The incident as everyone sees it now, assignments included."""
+        return Response(
+            IncidentSerializer(incident_list(self.request.user).select_related("created_by").get(pk=incident.pk)).data
+        )
+
+    @_write(
+        IncidentOpenSerializer,
+        IncidentSerializer,
+        code=201,
+        operation_id="incidents_create",
+        summary="Open an incident: the linkage plan (or the agencies named) brings in its agencies",
+    )
+    def create(self, request):
+        if not is_dispatcher(request.user):
+            raise PermissionDenied("Only dispatchers and commanders open incidents.")
+        data = self._valid(IncidentOpenSerializer, request)
+        incident = services.incident_open(by=request.user, **data)
+        response = self._fresh(incident)
+        response.status_code = status.HTTP_201_CREATED
+        response["Location"] = f"{request.path.rstrip('/')}/{incident.pk}/"
+        return response
+
+    @_write(
+        IncidentUpdateSerializer,
+        IncidentSerializer,
+        operation_id="incidents_partial_update",
+        summary="Change title, description, severity, address or commander (never status)",
+    )
+    def partial_update(self, request, pk=None):
+        incident = self.get_object()
+        changes = self._valid(IncidentUpdateSerializer, request)
+        return self._fresh(services.incident_update(incident=incident, by=request.user, **changes))
+
+    def _valid(self, serializer_class, request) -> dict:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _move(self, service, request, **kwargs) -> Response:
+        incident = self.get_object()
+        return self._fresh(service(incident=incident, by=request.user, **kwargs))
+
+    @_write(None, IncidentSerializer, operation_id="incidents_contain", summary="Contain (commanders)")
+    @action(detail=True, methods=["post"])
+    def contain(self, request, pk=None):
+        return self._move(services.incident_contain, request)
+
+    @_write(
+        None, IncidentSerializer, operation_id="incidents_close", summary="Close (commanders); open tasks are cancelled"
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._move(services.incident_close, request)
+
+    @_write(
+        ReasonSerializer,
+        IncidentSerializer,
+        operation_id="incidents_cancel",
+        summary="Cancel an incident opened in error; open tasks are cancelled",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._move(services.incident_cancel, request, **self._valid(ReasonSerializer, request))
+
+    @_write(None, IncidentSerializer, operation_id="incidents_reopen", summary="Reopen a closed incident (commanders)")
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._move(services.incident_reopen, request)
+
+    @_write(
+        AssignmentAddSerializer,
+        AssignmentSerializer,
+        code=201,
+        operation_id="incidents_assignments_create",
+        summary="Bring another agency onto the incident",
+    )
+    @action(detail=True, methods=["post"], url_path="assignments")
+    def add_assignment(self, request, pk=None):
+        incident = self.get_object()
+        data = self._valid(AssignmentAddSerializer, request)
+        agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
+        if agency is None:
+            return Response({"agency": ["Unknown agency."]}, status=status.HTTP_400_BAD_REQUEST)
+        assignment = services.assignment_add(
+            incident=incident,
+            by=request.user,
+            agency=agency,
+            task=data["task"],
+            accept_within_seconds=data["accept_within_seconds"],
+        )
+        return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="incidents_timeline",
+        summary="Timeline entries after a sequence number",
+        parameters=[TimelineQuerySerializer],
+        responses={200: TimelineEntrySerializer(many=True), 400: E400, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def timeline(self, request, pk=None):
+        incident = self.get_object()
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        entries = timeline_for(request.user, incident, after=query.validated_data["after"])
+        return Response(TimelineEntrySerializer(entries[: query.validated_data["limit"]], many=True).data)
+
+    @_write(
+        NoteSerializer,
+        TimelineEntrySerializer,
+        code=201,
+        operation_id="incidents_notes_create",
+        summary="Post a note to the shared timeline",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def notes(self, request, pk=None):
+        incident = self.get_object()
+        entry = services.note_add(incident=incident, by=request.user, **self._valid(NoteSerializer, request))
+        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="incidents_cap",
+        summary="The incident as a CAP 1.2 alert",
+        responses={(200, "application/xml"): OpenApiTypes.STR, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def cap(self, request, pk=None):
+        return HttpResponse(incident_to_cap(self.get_object()), content_type="application/xml; charset=utf-8")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="assignments_list",
+        summary="Assignments on incidents you may see",
+        responses={200: AssignmentSerializer(many=True), 400: E400, 401: E401, 404: E_PAGE},
+    ),
+    retrieve=extend_schema(
+        operation_id="assignments_retrieve",
+        summary="One assignment",
+        responses={200: AssignmentSerializer, **READ_ERRORS},
+    ),
+)
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilter
+    throttle_classes = [WriteThrottle]
+
+    def get_queryset(self):
+        return assignments_visible_to(self.request.user).order_by("-created_at", "-id")
+
+    def _move(self, service, serializer_class=None, **kwargs) -> Response:
+        assignment = self.get_object()
+        if serializer_class is not None:
+            serializer = serializer_class(data=self.request.data)
+            serializer.is_valid(raise_exception=True)
+            kwargs.update(serializer.validated_data)
+        moved = service(assignment=assignment, by=self.request.user, **kwargs)
+        return Response(AssignmentSerializer(moved).data)
+
+    @_write(
+        None, AssignmentSerializer, operation_id="assignments_accept", summary="Accept the task (members of its agency)"
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._move(services.assignment_accept)
+
+    @_write(
+        DeclineSerializer,
+        AssignmentSerializer,
+        operation_id="assignments_decline",
+        summary="Decline the task, with a reason",
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._move(services.assignment_decline, DeclineSerializer)
+
+    @_write(
+        ProgressSerializer,
+        AssignmentSerializer,
+        operation_id="assignments_progress",
+        summary="Report en route, on scene or completed",
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        return self._move(services.assignment_progress, ProgressSerializer)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="plans_list", summary="Linkage plans", responses={200: LinkagePlanSerializer(many=True), 401: E401}
+    ),
+    retrieve=extend_schema(
+        operation_id="plans_retrieve", summary="One linkage plan", responses={200: LinkagePlanSerializer, **READ_ERRORS}
+    ),
+)
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = LinkagePlanSerializer
+    pagination_class = None
+    queryset = LinkagePlan.objects.prefetch_related("steps").order_by("kind")
+
+    @extend_schema(
+        operation_id="plans_preview",
+        summary="Which agencies and tasks a new incident would get",
+        parameters=[PlanPreviewQuerySerializer],
+        responses={200: PlannedTaskSerializer(many=True), 400: E400, 401: E401},
+    )
+    @action(detail=False, methods=["get"])
+    def preview(self, request):
+        query = PlanPreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tasks = plan_expand(**query.validated_data)
+        return Response(PlannedTaskSerializer(tasks, many=True).data)
+
+
+class CapXmlParser(BaseParser):
+    """CAP arrives as XML; the view parses it safely, so the parser hands over the bytes."""
+
+    media_type = "application/xml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read(MAX_BYTES + 1)
+
+
+class CapTextXmlParser(CapXmlParser):
+    media_type = "text/xml"
+
+
+class CapCapXmlParser(CapXmlParser):
+    media_type = "application/cap+xml"
+
+
+class CapIngestView(APIView):
+    parser_classes = [CapXmlParser, CapTextXmlParser, CapCapXmlParser]
+    throttle_classes = [WriteThrottle]
+
+    @extend_schema(
+        operation_id="cap_ingest",
+        summary="Take in a CAP 1.2 alert: Alert opens, Update amends, Cancel cancels; repeats change nothing",
+        request={"application/xml": OpenApiTypes.STR},
+        responses={201: IncidentSerializer, 200: IncidentSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request):
+        if not is_dispatcher(request.user):
+            raise PermissionDenied("Only dispatchers and commanders take in alerts.")
+        if not isinstance(request.data, bytes) or not request.data:
+            return Response({"cap": ["Send a CAP 1.2 alert as application/xml."]}, status=status.HTTP_400_BAD_REQUEST)
+        incident, opened = cap_ingest(by=request.user, xml=request.data)
+        body = IncidentSerializer(incident_list(request.user).select_related("created_by").get(pk=incident.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED if opened else status.HTTP_200_OK)

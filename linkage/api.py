@@ -1,0 +1,72 @@
+"""What every API view shares: errors, throttles, pagination."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from incidents.errors import TransitionError
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This change conflicts with the current state.")
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+def exception_handler(exc, context):
+    """The domain's errors in HTTP: illegal move 409, bad input 400 with field messages, too big 413."""
+    if isinstance(exc, TransitionError):
+        exc = Conflict(detail=exc.message)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class _LiveRates:
+    """Read the rate when asked, not at import, so that settings changes (and tests) take effect."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class TokenThrottle(_LiveRates, AnonRateThrottle):
+    """Login attempts per client address: guessing passwords is slow."""
+
+    scope = "token"
+
+
+class WriteThrottle(_LiveRates, UserRateThrottle):
+    """Writes per user; reads are not throttled."""
+
+    scope = "writes"
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,19 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from agencies.api.views import AgencyViewSet
+from incidents.api.views import AssignmentViewSet, CapIngestView, IncidentViewSet, PlanViewSet
+
+from .api_views import TokenView
+
+router = SimpleRouter()
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("cap/", CapIngestView.as_view(), name="api-cap"),
+    path("", include(router.urls)),
+]

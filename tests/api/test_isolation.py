@@ -1,0 +1,120 @@
+"""No endpoint leaks an incident or task an agency is not on, whatever the filters and search."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from incidents.services import incident_open
+
+
+@pytest.fixture
+def police_only(demo):
+    return incident_open(
+        by=demo.dispatcher,
+        kind="other",
+        severity=4,
+        title="可疑包裹 suspicious parcel",
+        address="盘龙区北京路",
+        agencies=["km-police"],
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"agency": "km-police"},
+        {"kind": "other"},
+        {"status": "active"},
+        {"q": "suspicious"},
+        {"q": "北京路"},
+        {"severity": "4"},
+        {"exercise": "false"},
+        {"page_size": "500"},
+    ],
+)
+def test_fire_never_sees_polices_incident_through_any_filter(api, demo, fire_incident, police_only, query):
+    fire = api("fire_liaison")
+    results = fire.get("/api/v1/incidents/", query).json()["results"]
+    assert police_only.reference not in {row["reference"] for row in results}
+    assert all("km-fire" in {a["agency"]["code"] for a in row["assignments"]} for row in results)
+
+
+@pytest.mark.parametrize("query", [{}, {"agency": "km-police"}, {"incident": "{police_only}"}, {"status": "pending"}])
+def test_fire_never_sees_polices_tasks_through_any_filter(api, demo, fire_incident, police_only, query):
+    query = {k: v.format(police_only=police_only.pk) for k, v in query.items()}
+    results = api("fire_liaison").get("/api/v1/assignments/", query).json()["results"]
+    assert police_only.pk not in {row["incident"] for row in results}
+
+
+def test_foreign_incident_is_404_everywhere(api, demo, police_only):
+    fire = api("fire_liaison")
+    police_task = police_only.assignments.get().pk
+    for path in (
+        f"/api/v1/incidents/{police_only.pk}/",
+        f"/api/v1/incidents/{police_only.pk}/timeline/",
+        f"/api/v1/incidents/{police_only.pk}/cap/",
+        f"/api/v1/assignments/{police_task}/",
+    ):
+        assert fire.get(path).status_code == 404, path
+    assert fire.post(f"/api/v1/incidents/{police_only.pk}/notes/", {"text": "hi"}).status_code == 404
+    assert fire.post(f"/api/v1/assignments/{police_task}/accept/").status_code == 404
+    police_only.refresh_from_db()
+    assert police_only.timeline.filter(kind="note").count() == 0
+
+
+def test_agencies_endpoint_shows_no_roster(api, demo):
+    body = api("police_liaison").get(f"/api/v1/agencies/{demo.agency('km-fire').pk}/").json()
+    assert set(body) == {"id", "code", "name", "name_en", "kind", "hotline", "jurisdiction"}
+    text = str(api("police_liaison").get("/api/v1/agencies/").json())
+    assert "13808710" not in text and "fire_liaison" not in text  # no phones, no members
+
+
+def _open_many(count):
+    for number in range(count):
+        incident_open(by=None, kind="building_fire", severity=4, title=f"火警 {number}")
+
+
+def test_lists_take_the_same_queries_for_5_or_500_rows(api, demo, django_assert_max_num_queries):
+    clients = {name: api(name) for name in ("fire_liaison", "commander")}
+
+    def sizes():
+        counts = {}
+        for name, client in clients.items():
+            for path in ("/api/v1/incidents/", "/api/v1/assignments/"):
+                with django_assert_max_num_queries(10):
+                    body = client.get(path, {"page_size": 500}).json()
+                counts[(name, path)] = len(body["results"])
+        return counts
+
+    _open_many(5)
+    assert set(sizes().values()) == {5, 10}
+    _open_many(495)
+    counts = sizes()
+    assert counts[("fire_liaison", "/api/v1/incidents/")] == 500
+    assert counts[("commander", "/api/v1/assignments/")] == 500  # one page of the 1,000 tasks
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_accepts_one_200_one_409(api, demo):
+    incident = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="并发")
+    task = incident.assignments.get(agency__code="km-fire").pk
+    clients = [api("fire_liaison"), api("fire_chief")]
+    start = threading.Barrier(2)
+    codes = []
+
+    def accept(client):
+        try:
+            start.wait(timeout=10)
+            codes.append(client.post(f"/api/v1/assignments/{task}/accept/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(codes) == [200, 409]

@@ -25,14 +25,13 @@ from .models import (
     EscalationPolicy,
     Incident,
     IncidentStatus,
-    PlanStep,
     TimelineEntry,
     TimelineKind,
 )
 from .permissions import grant_agency_access
 from .plans import PlannedTask, default_escalation_policy, plan_expand, plan_steps_for
 from .selectors import can_view_incident
-from .timeline import timeline_add
+from .timeline import timeline_add, timeline_add_many, timeline_entry
 
 A = AssignmentStatus
 I = IncidentStatus  # noqa: E741
@@ -205,76 +204,85 @@ def incident_open(
         year = timezone.localtime(incident.created_at).year
         incident.reference = f"{settings.LINKAGE_REFERENCE_PREFIX}-{year}-{incident.pk:06d}"
         Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
-        timeline_add(
-            incident=incident,
-            kind=TimelineKind.INCIDENT_OPENED,
-            actor=by,
-            text=incident.title,
-            data={"kind": incident.kind, "severity": incident.severity},
+        timeline_add_many(
+            [
+                timeline_entry(
+                    incident=incident,
+                    kind=TimelineKind.INCIDENT_OPENED,
+                    actor=by,
+                    text=incident.title,
+                    data={"kind": incident.kind, "severity": incident.severity},
+                ),
+                *(
+                    timeline_entry(
+                        incident=incident,
+                        kind=TimelineKind.INCIDENT_UPDATED,
+                        actor=None,
+                        text=_("No %(kind)s agency to bring in for this plan step.") % {"kind": task.agency_kind},
+                        data={"missing_agency_kind": task.agency_kind},
+                    )
+                    for task in tasks
+                    if task.agency is None
+                ),
+            ]
         )
-        created = []
-        for task in tasks:
-            if task.agency is None:
-                timeline_add(
-                    incident=incident,
-                    kind=TimelineKind.INCIDENT_UPDATED,
-                    actor=None,
-                    text=_("No %(kind)s agency to bring in for this plan step.") % {"kind": task.agency_kind},
-                    data={"missing_agency_kind": task.agency_kind},
-                )
-                continue
-            created.append(
-                _assignment_create(
-                    incident=incident,
-                    agency=task.agency,
-                    task=task.task,
-                    accept_within_seconds=task.accept_within_seconds,
-                    step=task.step,
-                    default_policy=policy,
-                    by=by,
-                )
-            )
-        grant_agency_access(created)
+        _assignments_create(
+            incident=incident, tasks=[task for task in tasks if task.agency is not None], default_policy=policy, by=by
+        )
     return incident
 
 
-def _assignment_create(
+def _assignments_create(
     *,
     incident: Incident,
-    agency: Agency,
-    task: str,
-    accept_within_seconds: int,
-    step: PlanStep | None,
+    tasks: list[PlannedTask],
     default_policy: EscalationPolicy | None,
     by: AbstractBaseUser | None,
-) -> Assignment:
+) -> list[Assignment]:
+    """One pending assignment per task (agencies known), with its timeline entry and permissions.
+
+    Inserted together: opening an incident with five agencies is a handful of queries, not dozens.
+    """
     now = timezone.now()
-    policy = step.escalation_policy if step and step.escalation_policy else default_policy
-    accept_by = now + timedelta(seconds=accept_within_seconds)
-    try:
-        with transaction.atomic():
-            assignment = Assignment.objects.create(
+    actor = by if by is not None and by.is_authenticated else None
+    assignments = []
+    for task in tasks:
+        policy = task.step.escalation_policy if task.step and task.step.escalation_policy else default_policy
+        accept_by = now + timedelta(seconds=task.accept_within_seconds)
+        assignments.append(
+            Assignment(
                 incident=incident,
-                agency=agency,
-                task=task,
-                plan_step=step,
-                created_by=by if by is not None and by.is_authenticated else None,
+                agency=task.agency,
+                task=task.task,
+                plan_step=task.step,
+                created_by=actor,
                 accept_by=accept_by,
                 escalation_policy=policy,
                 escalation_plan=policy.snapshot() if policy else {},
                 next_escalation_at=accept_by if policy else None,
             )
+        )
+    try:
+        with transaction.atomic():
+            Assignment.objects.bulk_create(assignments)
     except IntegrityError as exc:
-        raise TransitionError(_("%(agency)s is already on this incident.") % {"agency": agency.name}) from exc
-    timeline_add(
-        incident=incident,
-        kind=TimelineKind.ASSIGNMENT_CREATED,
-        actor=by,
-        assignment=assignment,
-        text=task,
-        data={"agency": agency.code, "accept_by": accept_by.isoformat()},
+        names = ", ".join(task.agency.name for task in tasks)
+        raise TransitionError(_("%(agency)s is already on this incident.") % {"agency": names}) from exc
+    timeline_add_many(
+        [
+            timeline_entry(
+                incident=incident,
+                kind=TimelineKind.ASSIGNMENT_CREATED,
+                actor=by,
+                assignment=assignment,
+                text=assignment.task,
+                data={"agency": assignment.agency.code, "accept_by": assignment.accept_by.isoformat()},
+            )
+            for assignment in assignments
+        ]
     )
-    return assignment
+    grant_agency_access(assignments)
+    return assignments
 
 
 # --- Incident transitions -------------------------------------------------------------------
@@ -400,25 +408,18 @@ def _plain(value):
 
 def _bring_in_for_severity(*, incident: Incident, old: int, by: AbstractBaseUser | None) -> None:
     already = set(incident.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).values_list("agency_id", flat=True))
-    policy = default_escalation_policy()
-    created = []
-    for task in plan_expand(
-        kind=incident.kind, severity=incident.severity, latitude=incident.latitude, longitude=incident.longitude
-    ):
-        newly_applies = task.step is not None and task.step.applies_up_to_level < old
-        if newly_applies and task.agency is not None and task.agency.pk not in already:
-            created.append(
-                _assignment_create(
-                    incident=incident,
-                    agency=task.agency,
-                    task=task.task,
-                    accept_within_seconds=task.accept_within_seconds,
-                    step=task.step,
-                    default_policy=policy,
-                    by=by,
-                )
-            )
-    grant_agency_access(created)
+    newly = [
+        task
+        for task in plan_expand(
+            kind=incident.kind, severity=incident.severity, latitude=incident.latitude, longitude=incident.longitude
+        )
+        if task.step is not None
+        and task.step.applies_up_to_level < old
+        and task.agency is not None
+        and task.agency.pk not in already
+    ]
+    if newly:
+        _assignments_create(incident=incident, tasks=newly, default_policy=default_escalation_policy(), by=by)
 
 
 # --- Assignments ----------------------------------------------------------------------------
@@ -449,16 +450,16 @@ def assignment_add(
                 current=locked.status,
             )
         planned = _tasks_for_agencies(locked.kind, [agency])[0]
-        assignment = _assignment_create(
-            incident=locked,
+        wanted = PlannedTask(
+            agency_kind=agency.kind,
             agency=agency,
             task=task or planned.task,
             accept_within_seconds=accept_within_seconds or planned.accept_within_seconds,
             step=planned.step,
-            default_policy=default_escalation_policy(),
-            by=by,
         )
-        grant_agency_access([assignment])
+        [assignment] = _assignments_create(
+            incident=locked, tasks=[wanted], default_policy=default_escalation_policy(), by=by
+        )
     return assignment
 
 

@@ -28,6 +28,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else (also the benchmarks' baseline)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and docker-compose: the database answers (and Redis, in the services mode)."""
     from django.conf import settings

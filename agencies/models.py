@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from linkage.db import in_choices
+
 
 class AgencyKind(models.TextChoices):
     FIRE = "fire", _("Fire rescue")
@@ -20,10 +22,6 @@ class MemberRole(models.TextChoices):
     LIAISON = "liaison", _("Liaison")
     CHIEF = "chief", _("Duty chief")
     MEMBER = "member", _("Member")
-
-
-def _in_choices(field: str, choices: type[models.Choices]) -> Q:
-    return Q(**{f"{field}__in": choices.values})
 
 
 class Agency(models.Model):
@@ -56,7 +54,7 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
         permissions = [("view_roster", _("Can see the agency's roster, phones and shifts"))]
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", AgencyKind), name="agency_kind_valid"),
+            models.CheckConstraint(condition=in_choices("kind", AgencyKind), name="agency_kind_valid"),
             models.UniqueConstraint(
                 fields=["kind"], condition=Q(is_default_for_kind=True), name="agency_one_default_per_kind"
             ),
@@ -110,7 +108,7 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("role", MemberRole), name="membership_role_valid"),
+            models.CheckConstraint(condition=in_choices("role", MemberRole), name="membership_role_valid"),
             models.UniqueConstraint(fields=["user", "agency"], name="membership_one_per_user_agency"),
         ]
 

@@ -87,8 +87,9 @@ def recreate_database() -> None:
 
 
 def manage(*args: str, stdin: str | None = None) -> str:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, input=stdin, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, input=stdin, capture_output=True, text=True, check=True
+    )
     return result.stdout
 
 
@@ -139,19 +140,31 @@ def main() -> None:
     recreate_database()
     manage("migrate", "--noinput", "-v0")
     tokens = json.loads(manage("shell", "-c", SETUP).strip().splitlines()[-1])
-    server = subprocess.Popen(["daphne", "-b", "127.0.0.1", "-p", str(PORT), "linkage.asgi:application"],
-                              cwd=ROOT, env={**ENV, "PATH": f"{Path(PYTHON).parent}:{ENV['PATH']}"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        ["daphne", "-b", "127.0.0.1", "-p", str(PORT), "linkage.asgi:application"],
+        cwd=ROOT,
+        env={**ENV, "PATH": f"{Path(PYTHON).parent}:{ENV['PATH']}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{PORT}/livez/")
         run_wrk("/livez/", seconds=2, connections=args.connections)  # warm up
         runs = {
             "baseline GET /livez/": run_wrk("/livez/", seconds=args.seconds, connections=args.connections),
-            "open POST /api/v1/incidents/": run_wrk("/api/v1/incidents/", seconds=args.seconds,
-                                                    connections=args.connections, lua=POST_LUA % tokens["dispatcher"]),
+            "open POST /api/v1/incidents/": run_wrk(
+                "/api/v1/incidents/",
+                seconds=args.seconds,
+                connections=args.connections,
+                lua=POST_LUA % tokens["dispatcher"],
+            ),
             "list GET /api/v1/assignments/?agency=km-fire": run_wrk(
-                "/api/v1/assignments/?agency=km-fire&status=pending", seconds=args.seconds,
-                connections=args.connections, lua=GET_LUA % tokens["fire_liaison"]),
+                "/api/v1/assignments/?agency=km-fire&status=pending",
+                seconds=args.seconds,
+                connections=args.connections,
+                lua=GET_LUA % tokens["fire_liaison"],
+            ),
         }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -164,8 +177,10 @@ def main() -> None:
     print(f"{args.connections} connections, {args.seconds} s each, one Daphne process, PostgreSQL + Redis\n")
     print(f"{'what':48} {'req/s':>8} {'x base':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, run in runs.items():
-        print(f"{name:48} {run['rps']:8.1f} {run['rps'] / baseline:7.2f} {run['p50_ms']:8.1f} {run['p99_ms']:8.1f} "
-              f"{run['non2xx']:8d}")
+        print(
+            f"{name:48} {run['rps']:8.1f} {run['rps'] / baseline:7.2f} {run['p50_ms']:8.1f} {run['p99_ms']:8.1f} "
+            f"{run['non2xx']:8d}"
+        )
 
 
 if __name__ == "__main__":

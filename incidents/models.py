@@ -6,10 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from agencies.models import Agency, AgencyKind
-
-
-def _in_choices(field: str, choices: type[models.Choices]) -> Q:
-    return Q(**{f"{field}__in": choices.values})
+from linkage.db import in_choices
 
 
 class IncidentKind(models.TextChoices):
@@ -141,7 +138,7 @@ class EscalationStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["policy", "level"], name="escalation_step_one_per_level"),
             models.CheckConstraint(
-                condition=_in_choices("notify", EscalationTarget), name="escalation_step_notify_valid"
+                condition=in_choices("notify", EscalationTarget), name="escalation_step_notify_valid"
             ),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=20), name="escalation_step_level_range"),
         ]
@@ -162,7 +159,7 @@ class LinkagePlan(models.Model):
         ordering = ["kind"]
         verbose_name = _("linkage plan")
         verbose_name_plural = _("linkage plans")
-        constraints = [models.CheckConstraint(condition=_in_choices("kind", IncidentKind), name="plan_kind_valid")]
+        constraints = [models.CheckConstraint(condition=in_choices("kind", IncidentKind), name="plan_kind_valid")]
 
     def __str__(self) -> str:
         return self.name
@@ -195,9 +192,7 @@ class PlanStep(models.Model):
         verbose_name_plural = _("plan steps")
         constraints = [
             models.UniqueConstraint(fields=["plan", "agency_kind"], name="plan_step_one_per_agency_kind"),
-            models.CheckConstraint(
-                condition=_in_choices("agency_kind", AgencyKind), name="plan_step_agency_kind_valid"
-            ),
+            models.CheckConstraint(condition=in_choices("agency_kind", AgencyKind), name="plan_step_agency_kind_valid"),
             models.CheckConstraint(
                 condition=Q(applies_up_to_level__gte=1, applies_up_to_level__lte=4), name="plan_step_level_range"
             ),
@@ -259,8 +254,8 @@ class Incident(models.Model):
             ("command_incident", _("Can contain, close and reopen incidents")),
         ]
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", IncidentKind), name="incident_kind_valid"),
-            models.CheckConstraint(condition=_in_choices("status", IncidentStatus), name="incident_status_valid"),
+            models.CheckConstraint(condition=in_choices("kind", IncidentKind), name="incident_kind_valid"),
+            models.CheckConstraint(condition=in_choices("status", IncidentStatus), name="incident_status_valid"),
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="incident_severity_range"),
             models.CheckConstraint(condition=Q(title__regex=r"\S"), name="incident_title_not_blank"),
             models.CheckConstraint(
@@ -327,7 +322,7 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         permissions = [("act_on_assignment", _("Can accept, decline and report progress on the task"))]
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", AssignmentStatus), name="assignment_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", AssignmentStatus), name="assignment_status_valid"),
             # One open task per agency per incident; after declining, an agency can be brought back.
             models.UniqueConstraint(
                 fields=["incident", "agency"],
@@ -381,7 +376,7 @@ class TimelineEntry(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", TimelineKind), name="timeline_kind_valid"),
+            models.CheckConstraint(condition=in_choices("kind", TimelineKind), name="timeline_kind_valid"),
             models.CheckConstraint(
                 condition=~Q(kind=TimelineKind.NOTE) | Q(text__regex=r"\S"), name="timeline_note_not_blank"
             ),

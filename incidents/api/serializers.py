@@ -1,5 +1,7 @@
 """Input and output shapes of the incidents API: one input serializer per action."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -14,6 +16,16 @@ from incidents.models import (
     TimelineEntry,
 )
 from incidents.services import PROGRESS_STATUSES
+
+
+class CoordinateField(serializers.DecimalField):
+    """Degrees, rounded to six places (about 0.1 m): a map click gives more digits than anyone needs."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, **kwargs)
+
+    def validate_precision(self, value):
+        return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -104,12 +116,8 @@ class IncidentOpenSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    latitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True, default=None
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True, default=None
-    )
+    latitude = CoordinateField(limit=90, required=False, allow_null=True, default=None)
+    longitude = CoordinateField(limit=180, required=False, allow_null=True, default=None)
     exercise = serializers.BooleanField(required=False, default=False)
     agencies = serializers.ListField(
         child=serializers.SlugField(max_length=40),
@@ -208,8 +216,8 @@ class LinkagePlanSerializer(serializers.ModelSerializer):
 class PlanPreviewQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
     severity = serializers.ChoiceField(choices=Severity.choices)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False)
+    latitude = CoordinateField(limit=90, required=False)
+    longitude = CoordinateField(limit=180, required=False)
 
 
 class PlannedTaskSerializer(serializers.Serializer):

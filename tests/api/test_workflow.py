@@ -72,6 +72,22 @@ def test_token_then_hazmat_then_accept_then_timeline_then_close(api, demo):
     assert set(statuses.values()) == {"cancelled"}
 
 
+def test_map_click_coordinates_are_rounded_not_refused(api, demo):
+    response = api("dispatcher").post(
+        "/api/v1/incidents/",
+        {
+            "kind": "building_fire",
+            "severity": 4,
+            "title": "地图选点",
+            "latitude": 25.0431234567,
+            "longitude": 102.7098765432,
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    assert (response.json()["latitude"], response.json()["longitude"]) == ("25.043123", "102.709877")
+
+
 def test_liaison_reports_progress_and_declines_with_reason(api, fire_incident):
     fire, medical = api("fire_liaison"), api("medical_liaison")
     tasks = {a.agency.code: a.pk for a in fire_incident.assignments.select_related("agency")}

@@ -103,6 +103,9 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the timeline is the record of what happened: it is never deleted
+
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
@@ -115,4 +118,7 @@ class AssignmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

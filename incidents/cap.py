@@ -4,6 +4,7 @@ Alert opens an incident, Update amends the one it references, Cancel cancels it;
 (sender, identifier) twice changes nothing. XML is parsed with defusedxml: no entities, no DTDs.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, SubElement, tostring
 
@@ -32,7 +33,13 @@ KIND_FOR_CATEGORY = {
     "Health": IncidentKind.MASS_CASUALTY,
     "Env": IncidentKind.POLLUTION,
 }
-SEVERITY_FOR_CAP = {cap: int(level) for level, cap in CAP_SEVERITY.items()} | {"Unknown": int(Severity.IV)}
+SEVERITY_FOR_CAP = {cap: int(level) for level, cap in CAP_SEVERITY.items()}
+# Characters XML 1.0 cannot carry: dropped from what we send.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class CapTooLarge(ValueError):
+    """The alert is over MAX_BYTES (the API answers 413)."""
 
 
 def _sender() -> str:
@@ -70,6 +77,9 @@ def incident_to_cap(incident: Incident) -> bytes:
     SubElement(area, "areaDesc").text = incident.address or incident.title
     if incident.latitude is not None and incident.longitude is not None:
         SubElement(area, "circle").text = f"{incident.latitude},{incident.longitude} 0"
+    for node in alert.iter():
+        if node.text:
+            node.text = _XML_ILLEGAL.sub("", node.text)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(alert, encoding="utf-8", xml_declaration=False)
 
 
@@ -109,7 +119,8 @@ def _incident_fields(info) -> dict:
     latitude, longitude = _point(info)
     return {
         "kind": kind,
-        "severity": SEVERITY_FOR_CAP.get(_text(info, "severity"), int(Severity.IV)),
+        # None when missing or Unknown: an Alert opens at level IV, an Update leaves the level alone.
+        "severity": SEVERITY_FOR_CAP.get(_text(info, "severity")),
         "title": (_text(info, "headline") or _text(info, "event"))[:200],
         "description": _text(info, "description")[:5000],
         "address": _text(info, f"area/{{{NS}}}areaDesc")[:300],
@@ -132,10 +143,10 @@ def _referenced_incident(alert) -> Incident:
 def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes) -> tuple[Incident, bool]:
     """Take in one CAP 1.2 message. Returns the incident and whether this message opened it."""
     if len(xml) > MAX_BYTES:
-        raise ValidationError({"cap": "The alert is too large."})
+        raise CapTooLarge("The alert is too large.")
     try:
         alert = fromstring(xml)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
         raise ValidationError({"cap": f"Not well-formed, safe XML: {exc.__class__.__name__}."}) from exc
     if alert.tag != f"{{{NS}}}alert":
         raise ValidationError({"cap": f"Expected a CAP 1.2 <alert> in {NS}."})
@@ -156,7 +167,9 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes) -> tuple[Incident, bo
             if msg_type == "Alert":
                 if info is None:
                     raise ValidationError({"cap": "<info> is required for an Alert."})
-                incident = incident_open(by=by, exercise=status == "Exercise", **_incident_fields(info))
+                fields = _incident_fields(info)
+                fields["severity"] = fields["severity"] or int(Severity.IV)
+                incident = incident_open(by=by, exercise=status == "Exercise", **fields)
             else:
                 incident = _referenced_incident(alert)
                 if msg_type == "Update" and info is not None:

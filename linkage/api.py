@@ -10,6 +10,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from incidents.cap import CapTooLarge
 from incidents.errors import TransitionError
 
 
@@ -31,7 +32,7 @@ def exception_handler(exc, context):
         exc = Conflict(detail=exc.message)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    elif isinstance(exc, RequestDataTooBig):
+    elif isinstance(exc, RequestDataTooBig | CapTooLarge):
         exc = PayloadTooLarge()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)

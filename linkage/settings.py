@@ -167,6 +167,8 @@ REST_FRAMEWORK = {
         "writes": env_str("LINKAGE_THROTTLE_WRITES", "120/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key on the client address: trust X-Forwarded-For only from the proxy we sit behind.
+    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY", default=False) else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Linkage API",

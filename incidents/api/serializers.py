@@ -25,7 +25,18 @@ class CoordinateField(serializers.DecimalField):
         super().__init__(max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, **kwargs)
 
     def validate_precision(self, value):
+        if not value.is_finite() or abs(value) > 1000:
+            self.fail("invalid")
         return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+
+
+class StrictPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A user id, as a whole number: 1.5 is refused, not truncated to 1."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or (isinstance(data, str) and not data.isdigit()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -135,7 +146,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    commander = serializers.PrimaryKeyRelatedField(
+    commander = StrictPrimaryKeyField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
 

@@ -114,6 +114,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def partial_update(self, request, pk=None):
         incident = self.get_object()
+        if not is_dispatcher(request.user):
+            raise PermissionDenied("Only dispatchers and commanders change incidents.")
         changes = self._valid(IncidentUpdateSerializer, request)
         return self._fresh(services.incident_update(incident=incident, by=request.user, **changes))
 

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -136,10 +135,6 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
-
-    @property
-    def is_current(self) -> bool:
-        return self.starts_at <= timezone.now() < self.ends_at
 
 
 # Direct-foreign-key object permissions: guardian's generic tables do not scale (guardian #68).

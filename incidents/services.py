@@ -31,7 +31,7 @@ from .models import (
 from .permissions import grant_agency_access
 from .plans import PlannedTask, default_escalation_policy, plan_expand, plan_steps_for
 from .selectors import can_view_incident
-from .timeline import timeline_add, timeline_add_many, timeline_entry
+from .timeline import person, timeline_add, timeline_add_many, timeline_entry
 
 A = AssignmentStatus
 I = IncidentStatus  # noqa: E741
@@ -244,7 +244,7 @@ def _assignments_create(
     Inserted together: opening an incident with five agencies is a handful of queries, not dozens.
     """
     now = timezone.now()
-    actor = by if by is not None and by.is_authenticated else None
+    actor = person(by)
     assignments = []
     for task in tasks:
         policy = task.step.escalation_policy if task.step and task.step.escalation_policy else default_policy
@@ -490,7 +490,7 @@ def _assignment_set_status(
         assignment.next_escalation_at = None  # answered one way or another: escalation stops
         fields.append("next_escalation_at")
     if target == A.ACCEPTED:
-        assignment.accepted_by = by if by is not None and by.is_authenticated else None
+        assignment.accepted_by = person(by)
         fields.append("accepted_by")
     assignment.save(update_fields=fields)
     return timeline_add(

@@ -5,6 +5,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from .models import Assignment, Incident, TimelineEntry, TimelineKind
 
 
+def person(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user to record as the one who acted: None for the system."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def timeline_entry(
     *,
     incident: Incident,
@@ -14,12 +19,12 @@ def timeline_entry(
     text: str = "",
     data: dict | None = None,
 ) -> TimelineEntry:
-    """An unsaved entry, for `timeline_add_many`."""
+    """An unsaved entry, for `timeline_add_many`. The system (no actor, or anonymous) is stored as None."""
     return TimelineEntry(
         incident=incident,
         assignment=assignment,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         text=text,
         data=data or {},
     )
@@ -30,15 +35,8 @@ def timeline_add_many(entries: list[TimelineEntry]) -> list[TimelineEntry]:
     return TimelineEntry.objects.bulk_create(entries)
 
 
-def timeline_add(
-    *,
-    incident: Incident,
-    kind: TimelineKind,
-    actor: AbstractBaseUser | None,
-    assignment: Assignment | None = None,
-    text: str = "",
-    data: dict | None = None,
-) -> TimelineEntry:
-    entry = timeline_entry(incident=incident, kind=kind, actor=actor, assignment=assignment, text=text, data=data)
+def timeline_add(**fields) -> TimelineEntry:
+    """One entry, saved; takes the same keywords as `timeline_entry`."""
+    entry = timeline_entry(**fields)
     entry.save()
     return entry

@@ -95,7 +95,7 @@ def test_assignment_moves(demo, fire_task, current, target):
         assert TimelineEntry.objects.count() == entries_before
 
 
-def _incident_call(demo, incident, target, current):
+def _incident_call(demo, incident, target):
     if target == I.CONTAINED:
         return incident_contain(incident=incident, by=demo.commander)
     if target == I.CLOSED:
@@ -124,7 +124,7 @@ def test_incident_moves(demo, current, target):
     entries_before = TimelineEntry.objects.count()
 
     if target in INCIDENT_MOVES[current]:
-        moved = _incident_call(demo, incident, target, current)
+        moved = _incident_call(demo, incident, target)
         row = Incident.objects.get(pk=incident.pk)
         assert moved.status == row.status == target
         assert getattr(row, INCIDENT_STAMPS[target]) is not None
@@ -132,7 +132,7 @@ def test_incident_moves(demo, current, target):
         assert [(e.data["from"], e.data["to"]) for e in status_entries] == [(current, target)]
     else:
         with pytest.raises(TransitionError):
-            _incident_call(demo, incident, target, current)
+            _incident_call(demo, incident, target)
         assert Incident.objects.values().get(pk=incident.pk) == before
         assert TimelineEntry.objects.count() == entries_before
 

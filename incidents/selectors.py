@@ -4,13 +4,17 @@ A user sees every incident if they hold the model-level view permission (dispatc
 commanders); otherwise those their agency's group holds an object permission on.
 """
 
+from datetime import datetime
+from statistics import median
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import Agency
 
-from .models import Assignment, Incident, IncidentStatus, TimelineEntry
+from .models import OPEN_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Incident, IncidentStatus, TimelineEntry
 from .roles import can_view_all_incidents
 
 
@@ -56,3 +60,50 @@ def timeline_for(user: AbstractBaseUser, incident: Incident, *, after: int | Non
     if after is not None:
         entries = entries.filter(pk__gt=after)
     return entries.select_related("actor", "assignment__agency").order_by("pk")
+
+
+def assignment_ids_actable_by(user: AbstractBaseUser, assignment_ids) -> set[int]:
+    """Of these assignments, the ones the user may accept, decline and report on: one query."""
+    if not user.is_authenticated or not assignment_ids:
+        return set()
+    among = Assignment.objects.filter(pk__in=list(assignment_ids))
+    return set(get_objects_for_user(user, "incidents.act_on_assignment", klass=among).values_list("pk", flat=True))
+
+
+def agency_dashboard(user: AbstractBaseUser, agency: Agency, *, since) -> QuerySet[Assignment]:
+    """An agency's tasks for its dashboard: open ones on open incidents, and those finished since `since`.
+
+    Pending first, the nearest deadline on top; then the tasks under way; then the finished ones.
+    """
+    open_incident = Q(incident__status__in=[IncidentStatus.ACTIVE, IncidentStatus.CONTAINED])
+    open_task = Q(status__in=[status.value for status in OPEN_ASSIGNMENT_STATUSES])
+    under_way = open_task & open_incident
+    lately = (
+        Q(created_at__gte=since)
+        | Q(accepted_at__gte=since)
+        | Q(completed_at__gte=since)
+        | Q(declined_at__gte=since)
+        | Q(cancelled_at__gte=since)
+    )
+    return (
+        agency_assignments(user, agency)
+        .filter(under_way | lately)
+        .annotate(
+            finished=Case(When(under_way, then=0), default=1),
+            pending_first=Case(When(status=AssignmentStatus.PENDING, then=0), default=1),
+        )
+        .select_related("incident", "agency", "accepted_by")
+        .order_by("finished", "pending_first", "accept_by", "-created_at")
+    )
+
+
+def accept_times_today(*, now: datetime) -> dict[int, float]:
+    """Per agency id: the median seconds from dispatch to accept, over tasks dispatched today (local day)."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    times: dict[int, list[float]] = {}
+    rows = Assignment.objects.filter(created_at__gte=start, accepted_at__isnull=False).values_list(
+        "agency_id", "created_at", "accepted_at"
+    )
+    for agency_id, created_at, accepted_at in rows:
+        times.setdefault(agency_id, []).append((accepted_at - created_at).total_seconds())
+    return {agency_id: median(values) for agency_id, values in times.items()}

@@ -5,6 +5,7 @@ configure on a laptop. Production and CI differ only by environment variables, l
 .env.example. A feature that needs a service fails at start when it is on but not configured.
 """
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "linkage.context_processors.navigation",
             ],
         },
     },
@@ -191,6 +193,17 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 LINKAGE_CAP_SENDER = env_str("LINKAGE_CAP_SENDER", "linkage@localhost")
 
+# --- Maps -----------------------------------------------------------------------------------
+# Leaflet draws the markers itself; tiles are a background from this URL template. Empty: no tiles
+# (the map still shows the incidents, on a blank ground), as on a network with no internet.
+LINKAGE_MAP_TILES = {
+    "url": env_str("LINKAGE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+    "attribution": env_str("LINKAGE_MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
+    # Where a map with nothing on it looks first: Kunming.
+    "center": [float(x) for x in env_str("LINKAGE_MAP_CENTER", "25.04,102.71").split(",")],
+    "zoom": env_int("LINKAGE_MAP_ZOOM", 11),
+}
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -202,7 +215,12 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet's JS and CSS come from the django-leaflet package, found without importing it (its admin
+# module needs GeoDjango and GDAL, which Linkage does not use); the map script is our own.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("leaflet", Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static" / "leaflet"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -7,6 +7,8 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("incidents.urls")),
+    path("", include("agencies.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("livez/", views.livez, name="livez"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -1,29 +1,30 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from agencies.selectors import agency_memberships_of
 from incidents.roles import is_commander, is_dispatcher
-from incidents.selectors import active_incidents
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Who you are, your agency and role, and the active incidents you may see."""
+    """Each person to their page: commanders to the board, agency members to their dashboard,
+    dispatchers to the incident list (with "New incident"), admins to the admin. Anyone else is told
+    what they are missing."""
     user = request.user
-    return render(
-        request,
-        "linkage/home.html",
-        {
-            "memberships": list(agency_memberships_of(user)),
-            "is_dispatcher": is_dispatcher(user),
-            "is_commander": is_commander(user),
-            "incidents": list(active_incidents(user)[:200]),
-        },
-    )
+    memberships = list(agency_memberships_of(user))
+    if is_commander(user):
+        return redirect("board")
+    if memberships:
+        return redirect("dashboard")
+    if is_dispatcher(user):
+        return redirect("incident-index")
+    if user.is_staff:
+        return redirect("admin:index")
+    return render(request, "linkage/home.html", {"memberships": memberships})
 
 
 @never_cache

@@ -1,0 +1,25 @@
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("incidents/", views.incident_index, name="incident-index"),
+    path("incidents/new/", views.incident_new, name="incident-new"),
+    path("incidents/new/plan/", views.incident_plan_preview, name="incident-plan-preview"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident-page"),
+    path("incidents/<int:pk>/notes/", views.incident_note, name="incident-note"),
+    path("incidents/<int:pk>/severity/", views.incident_severity, name="incident-severity"),
+    path("incidents/<int:pk>/assignments/", views.incident_add_agency, name="incident-add-agency"),
+    re_path(
+        r"^incidents/(?P<pk>[0-9]+)/(?P<action>contain|close|cancel|reopen)/$",
+        views.incident_transition,
+        name="incident-transition",
+    ),
+    re_path(
+        r"^assignments/(?P<pk>[0-9]+)/(?P<action>accept|decline|progress|cancel)/$",
+        views.assignment_transition,
+        name="assignment-transition",
+    ),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("board/", views.board, name="board"),
+]

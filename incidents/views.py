@@ -1,0 +1,445 @@
+"""The browser pages: dispatcher intake, the shared incident page, the agency dashboard, the board.
+
+Thin: reads through selectors (only what the user may see; anything else is a 404), writes through
+services; the forms only shape input. Every POST answers with a redirect (or the form again with its
+errors), so a reload never repeats an action.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies.models import Agency
+from agencies.selectors import agency_memberships_of, on_duty
+
+from . import services
+from .errors import TransitionError
+from .filters import IncidentFilter
+from .forms import (
+    AddAgencyForm,
+    DeclineForm,
+    IncidentOpenForm,
+    NoteForm,
+    ProgressForm,
+    ReasonForm,
+    SeverityForm,
+    add_service_errors,
+)
+from .models import AssignmentStatus, IncidentKind, IncidentStatus, Severity
+from .plans import plan_expand
+from .roles import is_commander, is_dispatcher
+from .selectors import (
+    accept_times_today,
+    active_incidents,
+    agency_dashboard,
+    assignment_ids_actable_by,
+    assignments_visible_to,
+    incident_list,
+    incidents_visible_to,
+    timeline_for,
+)
+
+A = AssignmentStatus
+
+
+def _require_dispatcher(request: HttpRequest) -> None:
+    if not is_dispatcher(request.user):
+        raise PermissionDenied
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (`next`), if it is one of ours; else `default`."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(default)
+
+
+def _run(request: HttpRequest, action, *, done: str) -> bool:
+    """Call a service; a refused move, bad input or missing permission becomes a message, not an error page."""
+    try:
+        action()
+    except TransitionError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied:
+        messages.error(request, _("You may not do this."))
+    else:
+        messages.success(request, done)
+        return True
+    return False
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def incident_index(request: HttpRequest) -> HttpResponse:
+    """Every incident the user may see, filtered by the same FilterSet as the API."""
+    incidents = incident_list(request.user).order_by("-created_at")
+    filterset = IncidentFilter(request.GET or {"status": [IncidentStatus.ACTIVE, IncidentStatus.CONTAINED]}, incidents)
+    shown = list(filterset.qs[:200]) if filterset.is_valid() else []
+    return render(
+        request,
+        "incidents/index.html",
+        {"filter": filterset, "incidents": shown, "can_dispatch": is_dispatcher(request.user)},
+    )
+
+
+# --- Intake --------------------------------------------------------------------------------
+
+
+def _severity_from(value) -> int:
+    try:
+        severity = int(value)
+    except (TypeError, ValueError):
+        return Severity.IV
+    return severity if severity in Severity.values else Severity.IV
+
+
+def _coordinate(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) <= 180 else None
+
+
+def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None) -> dict:
+    """What the plan for kind and severity brings in, and every other agency the dispatcher may add."""
+    kind = kind if kind in IncidentKind.values else ""
+    tasks = plan_expand(kind=kind, severity=severity, latitude=latitude, longitude=longitude) if kind else []
+    planned = [task.agency.code for task in tasks if task.agency is not None]
+    checked = set(planned) if checked is None else set(checked)
+    others = list(Agency.objects.filter(is_active=True).exclude(code__in=planned).order_by("code"))
+    return {
+        "kind": kind,
+        "severity": severity,
+        "plan_tasks": tasks,
+        "other_agencies": others,
+        "others_checked": any(agency.code in checked for agency in others),
+        "checked": checked,
+        "plan_for": IncidentOpenForm.plan_key(kind, severity),
+    }
+
+
+@login_required
+@require_GET
+def incident_plan_preview(request: HttpRequest) -> HttpResponse:
+    """The agencies part of the intake form, for the kind and severity chosen so far (htmx swaps it)."""
+    _require_dispatcher(request)
+    context = _plan_context(
+        kind=request.GET.get("kind", ""),
+        severity=_severity_from(request.GET.get("severity")),
+        latitude=_coordinate(request.GET.get("latitude")),
+        longitude=_coordinate(request.GET.get("longitude")),
+    )
+    return render(request, "incidents/_plan_preview.html", context)
+
+
+@login_required
+def incident_new(request: HttpRequest) -> HttpResponse:
+    _require_dispatcher(request)
+    if request.method == "POST":
+        form = IncidentOpenForm(request.POST)
+        data = request.POST
+        kind, severity = data.get("kind", ""), _severity_from(data.get("severity"))
+        fresh_plan = data.get("plan_for") != IncidentOpenForm.plan_key(kind, severity)
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            if fresh_plan:
+                form.add_error(
+                    "agencies", _("The plan changed with the kind or severity: check the agencies, then dispatch.")
+                )
+            elif not cleaned["agencies"]:
+                form.add_error("agencies", _("Choose at least one agency to bring in."))
+            else:
+                try:
+                    incident = services.incident_open(
+                        by=request.user,
+                        kind=cleaned["kind"],
+                        severity=cleaned["severity"],
+                        title=cleaned["title"],
+                        description=cleaned["description"],
+                        address=cleaned["address"],
+                        latitude=cleaned["latitude"],
+                        longitude=cleaned["longitude"],
+                        exercise=cleaned["exercise"],
+                        agencies=cleaned["agencies"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    count = incident.assignments.count()
+                    messages.success(
+                        request,
+                        _("%(reference)s dispatched to %(count)d agencies.")
+                        % {"reference": incident.reference, "count": count},
+                    )
+                    return redirect("incident-page", pk=incident.pk)
+        plan = _plan_context(
+            kind=kind,
+            severity=severity,
+            latitude=_coordinate(data.get("latitude")),
+            longitude=_coordinate(data.get("longitude")),
+            checked=None if fresh_plan else data.getlist("agencies"),
+        )
+        status = 400
+    else:
+        kind = request.GET.get("kind", "")
+        form = IncidentOpenForm(initial={"kind": kind} if kind in IncidentKind.values else None)
+        plan = _plan_context(kind=kind, severity=Severity.IV)
+        status = 200
+    return render(request, "incidents/new.html", {"form": form, **plan}, status=status)
+
+
+# --- The shared incident page ----------------------------------------------------------------
+
+
+def _visible_incident(request: HttpRequest, pk: int):
+    return get_object_or_404(incidents_visible_to(request.user).select_related("commander", "created_by"), pk=pk)
+
+
+@login_required
+@require_GET
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible_incident(request, pk)
+    user = request.user
+    assignments = list(incident.assignments.select_related("agency", "accepted_by").order_by("created_at", "id"))
+    dispatcher, commander = is_dispatcher(user), is_commander(user)
+    contacts = []
+    if dispatcher or commander:
+        # Commanders and dispatchers see who is on duty (name, role, phone) for the agencies on it.
+        open_agencies = {a.agency_id for a in assignments if a.is_open}
+        contacts = list(on_duty(roles=None).filter(agency_id__in=open_agencies).order_by("agency__code", "role"))
+    on_it = {a.agency_id for a in assignments if a.is_open}
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "assignments": assignments,
+            "actable": assignment_ids_actable_by(user, [a.pk for a in assignments]),
+            "timeline": list(timeline_for(user, incident)),
+            "contacts": contacts,
+            "is_dispatcher": dispatcher,
+            "is_commander": commander,
+            "note_form": NoteForm(),
+            "severity_form": SeverityForm(initial={"severity": incident.severity}),
+            "add_form": AddAgencyForm(exclude=on_it) if dispatcher and incident.is_open else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible_incident(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.note_add(incident=incident, by=request.user, text=form.cleaned_data["text"]),
+            done=_("Note posted."),
+        )
+    else:
+        messages.error(request, _("Write the note first."))
+    return _back(request, reverse("incident-page", args=[incident.pk]))
+
+
+@login_required
+@require_POST
+def incident_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    incident = _visible_incident(request, pk)
+    done = {
+        "contain": _("Incident contained."),
+        "close": _("Incident closed."),
+        "cancel": _("Incident cancelled."),
+        "reopen": _("Incident reopened."),
+    }
+    if action == "contain":
+        call = lambda: services.incident_contain(incident=incident, by=request.user)  # noqa: E731
+    elif action == "close":
+        call = lambda: services.incident_close(incident=incident, by=request.user)  # noqa: E731
+    elif action == "cancel":
+        form = ReasonForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        call = lambda: services.incident_cancel(incident=incident, by=request.user, reason=reason)  # noqa: E731
+    elif action == "reopen":
+        call = lambda: services.incident_reopen(incident=incident, by=request.user)  # noqa: E731
+    else:
+        raise PermissionDenied
+    _run(request, call, done=done[action])
+    return _back(request, reverse("incident-page", args=[incident.pk]))
+
+
+@login_required
+@require_POST
+def incident_severity(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible_incident(request, pk)
+    form = SeverityForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.incident_update(incident=incident, by=request.user, severity=form.cleaned_data["severity"]),
+            done=_("Severity changed."),
+        )
+    else:
+        messages.error(request, _("Choose a severity from I to IV."))
+    return _back(request, reverse("incident-page", args=[incident.pk]))
+
+
+@login_required
+@require_POST
+def incident_add_agency(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible_incident(request, pk)
+    form = AddAgencyForm(request.POST)
+    if form.is_valid():
+        agency = form.cleaned_data["agency"]
+        _run(
+            request,
+            lambda: services.assignment_add(
+                incident=incident, by=request.user, agency=agency, task=form.cleaned_data["task"]
+            ),
+            done=_("%(agency)s brought in.") % {"agency": agency.display_name},
+        )
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return _back(request, reverse("incident-page", args=[incident.pk]))
+
+
+# --- Assignments ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def assignment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assignment = get_object_or_404(assignments_visible_to(request.user), pk=pk)
+    by = request.user
+    if action == "accept":
+        _run(request, lambda: services.assignment_accept(assignment=assignment, by=by), done=_("Task accepted."))
+    elif action == "decline":
+        form = DeclineForm(request.POST)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                request,
+                lambda: services.assignment_decline(assignment=assignment, by=by, reason=reason),
+                done=_("Task declined."),
+            )
+        else:
+            messages.error(request, _("Give a reason for declining."))
+    elif action == "progress":
+        form = ProgressForm(request.POST)
+        if form.is_valid():
+            status, note = form.cleaned_data["status"], form.cleaned_data["note"]
+            _run(
+                request,
+                lambda: services.assignment_progress(assignment=assignment, by=by, status=status, note=note),
+                done=_("Reported: %(status)s.") % {"status": A(status).label},
+            )
+        else:
+            messages.error(request, _("Report en route, on scene or completed."))
+    elif action == "cancel":
+        form = ReasonForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        _run(
+            request,
+            lambda: services.assignment_cancel(assignment=assignment, by=by, reason=reason),
+            done=_("Agency taken off the incident."),
+        )
+    else:
+        raise PermissionDenied
+    return _back(request, reverse("incident-page", args=[assignment.incident_id]))
+
+
+# --- The agency dashboard ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The signed-in member's agency: pending tasks first, each with its countdown."""
+    memberships = list(agency_memberships_of(request.user))
+    if not memberships:
+        if is_commander(request.user) or is_dispatcher(request.user):
+            return redirect("board")
+        raise PermissionDenied
+    agencies = [membership.agency for membership in memberships]
+    wanted = request.GET.get("agency")
+    agency = next((a for a in agencies if a.code == wanted), agencies[0])
+    assignments = list(agency_dashboard(request.user, agency, since=timezone.now() - timedelta(hours=12)))
+    template = "incidents/_dashboard_tasks.html" if request.htmx else "incidents/dashboard.html"
+    return render(
+        request,
+        template,
+        {
+            "agency": agency,
+            "agencies": agencies,
+            "membership": next(m for m in memberships if m.agency_id == agency.pk),
+            "assignments": assignments,
+            "pending_count": sum(1 for a in assignments if a.status == A.PENDING),
+            "actable": assignment_ids_actable_by(request.user, [a.pk for a in assignments]),
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- The situation board ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """For the wall screen: active incidents by severity, every agency's state, the map, the KPIs."""
+    if not (is_commander(request.user) or is_dispatcher(request.user)):
+        raise PermissionDenied
+    now = timezone.now()
+    incidents = list(active_incidents(request.user).order_by("severity", "created_at")[:500])
+    agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
+    medians = accept_times_today(now=now)
+    overdue = escalated = 0
+    for incident in incidents:
+        for assignment in incident.assignments.all():
+            assignment.overdue = assignment.status == A.PENDING and assignment.accept_by <= now
+            overdue += assignment.overdue
+            escalated += assignment.is_open and assignment.escalation_level > 0
+    template = "incidents/_board_body.html" if request.htmx else "incidents/board.html"
+    return render(
+        request,
+        template,
+        {
+            "incidents": incidents,
+            "kpis": [(agency, medians.get(agency.pk)) for agency in agencies],
+            "overdue_count": overdue,
+            "escalated_count": escalated,
+            "map_points": [
+                {
+                    "id": incident.pk,
+                    "lat": float(incident.latitude),
+                    "lng": float(incident.longitude),
+                    "severity": incident.severity,
+                    "label": f"{incident.reference} {incident.title}",
+                    "url": reverse("incident-page", args=[incident.pk]),
+                }
+                for incident in incidents
+                if incident.latitude is not None and incident.longitude is not None
+            ],
+            "is_commander": is_commander(request.user),
+            "is_dispatcher": is_dispatcher(request.user),
+            "now": now,
+        },
+    )

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from agencies.selectors import agency_memberships_of
+from incidents.roles import is_commander, is_dispatcher
+
+
+def navigation(request: HttpRequest) -> dict:
+    """What the top bar links to: the pages this person's roles open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"map_tiles": settings.LINKAGE_MAP_TILES}
+    return {
+        "nav_dispatcher": is_dispatcher(user),
+        "nav_commander": is_commander(user),
+        "nav_memberships": list(agency_memberships_of(user)),
+        "map_tiles": settings.LINKAGE_MAP_TILES,
+    }

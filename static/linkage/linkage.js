@@ -1,0 +1,48 @@
+/* Linkage pages: ticking countdowns, the "N" shortcut, and a guard that keeps htmx refreshes from
+   wiping what someone is typing. Plain JavaScript, no build step. */
+(function () {
+  "use strict";
+  var body = document.body;
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function span(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return (h ? h + ":" + two(m) : m) + ":" + two(s);
+  }
+
+  // Every <time class="countdown" datetime="..."> shows the time left to its deadline, and says
+  // "overdue by" in words (not only in red) once it has passed.
+  function tick() {
+    var now = Date.now();
+    var left = body.dataset.tLeft || "left", overdue = body.dataset.tOverdue || "overdue by";
+    document.querySelectorAll("time.countdown").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(due)) { return; }
+      var seconds = Math.round((due - now) / 1000);
+      var late = seconds <= 0;
+      el.textContent = late ? overdue + " " + span(-seconds) : span(seconds) + " " + left;
+      el.classList.toggle("late", late);
+      var task = el.closest(".task, .chip");
+      if (task) { task.classList.toggle("overdue", late); }
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  // "N" opens a new incident (dispatchers), unless the key is typed into a field.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "n" && event.key !== "N") { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) { return; }
+    if (body.dataset.newIncident) { window.location.assign(body.dataset.newIncident); }
+  });
+
+  // htmx polling asks this before replacing a part of the page: not while someone is using it.
+  window.linkageIdle = function (element) {
+    if (element.querySelector("details[open]")) { return false; }
+    var active = document.activeElement;
+    return !(active && element.contains(active) && active.matches("input, textarea, select"));
+  };
+})();

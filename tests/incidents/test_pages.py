@@ -1,0 +1,345 @@
+"""The browser pages of the four roles: who may open what, and what each action does."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents.models import Assignment, Incident
+from incidents.services import assignment_accept, incident_open
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def fire_incident(demo):
+    """Level IV building fire: fire and medical are on it; police, traffic and environment are not."""
+    return incident_open(
+        by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼厨房起火", address="五华区青年路 88 号"
+    )
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- Who may open which page ------------------------------------------------------------------
+
+PAGES = {
+    "incidents": ("/incidents/", {"dispatcher": 200, "commander": 200, "fire_liaison": 200, "police_liaison": 200}),
+    "intake": ("/incidents/new/", {"dispatcher": 200, "commander": 200, "fire_liaison": 403, "admin": 200}),
+    "plan": ("/incidents/new/plan/?kind=hazmat&severity=2", {"dispatcher": 200, "fire_liaison": 403}),
+    "incident": (
+        "/incidents/{incident}/",
+        {"dispatcher": 200, "commander": 200, "fire_liaison": 200, "medical_chief": 200, "police_liaison": 404},
+    ),
+    "dashboard": ("/dashboard/", {"fire_liaison": 200, "environment_chief": 200, "commander": 302, "dispatcher": 302}),
+    "board": ("/board/", {"commander": 200, "dispatcher": 200, "fire_liaison": 403, "fire_chief": 403}),
+    "roster": (
+        "/agencies/km-fire/roster/",
+        {"fire_liaison": 200, "fire_chief": 200, "admin": 200, "police_chief": 404, "commander": 404},
+    ),
+}
+CASES = [(page, username, status) for page, (_url, expected) in PAGES.items() for username, status in expected.items()]
+
+
+@pytest.mark.parametrize(("page", "username", "status"), CASES)
+def test_each_role_gets_the_pages_it_may_see_and_404_or_403_elsewhere(client, demo, fire_incident, page, username, status):
+    url = PAGES[page][0].format(incident=fire_incident.pk)
+    response = as_user(client, demo.users[username]).get(url, **EN)
+    assert response.status_code == status, (url, username)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_anonymous_visitors_are_sent_to_log_in(client, demo, fire_incident, page):
+    response = client.get(PAGES[page][0].format(incident=fire_incident.pk))
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on"),
+    [("commander", "/board/"), ("fire_liaison", "/dashboard/"), ("dispatcher", "/incidents/"), ("admin", "/board/")],
+)
+def test_home_sends_each_person_to_their_page(client, demo, username, lands_on):
+    assert as_user(client, demo.users[username]).get("/").url == lands_on
+
+
+def test_someone_with_no_role_is_told_what_is_missing(client, demo):
+    nobody = get_user_model().objects.create_user("newcomer", password="x")  # noqa: S106
+    html = as_user(client, nobody).get("/", **EN).content.decode()
+    assert "no agency or role yet" in html
+    assert as_user(client, nobody).get("/dashboard/").status_code == 403
+
+
+def test_a_liaison_cannot_open_another_agencys_incident_by_url_even_in_lists(client, demo, fire_incident):
+    police = as_user(client, demo.police_liaison)
+    assert police.get(f"/incidents/{fire_incident.pk}/").status_code == 404
+    assert fire_incident.reference not in police.get("/incidents/?status=active").content.decode()
+    fire_task = fire_incident.assignments.get(agency__code="km-fire")
+    assert police.post(f"/assignments/{fire_task.pk}/accept/").status_code == 404
+    assert police.post(f"/incidents/{fire_incident.pk}/notes/", {"text": "hello"}).status_code == 404
+    fire_task.refresh_from_db()
+    assert fire_task.status == "pending"
+    assert not fire_incident.timeline.filter(kind="note").exists()
+
+
+# --- Dispatcher intake ----------------------------------------------------------------------------
+
+
+def test_plan_preview_shows_the_agencies_and_tasks_for_kind_and_severity(client, demo):
+    dispatcher = as_user(client, demo.dispatcher)
+    level_two = dispatcher.get("/incidents/new/plan/?kind=hazmat&severity=2", **EN).content.decode()
+    level_four = dispatcher.get("/incidents/new/plan/?kind=hazmat&severity=4", **EN).content.decode()
+    for code in ("km-fire", "km-environment", "km-police", "km-medical", "km-traffic"):
+        assert f'name="agencies" value="{code}" checked' in level_two
+    assert "Decontaminate, contain the leak" in level_two
+    # Medical and traffic join a hazmat incident from level III up: at IV they are offered, not checked.
+    assert 'value="km-medical" checked' not in level_four and 'value="km-medical"' in level_four
+    assert 'value="km-fire" checked' in level_four
+    assert 'name="plan_for" value="hazmat:2"' in level_two
+
+
+def intake(**overrides):
+    data = {
+        "kind": "hazmat",
+        "severity": "2",
+        "address": "官渡区化工园区 3 号罐区",
+        "description": "储罐泄漏，有刺激性气味",
+        "plan_for": "hazmat:2",
+        "agencies": ["km-fire", "km-environment", "km-police", "km-medical", "km-traffic"],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_dispatcher_opens_a_hazmat_incident_with_five_agencies(client, demo):
+    response = as_user(client, demo.dispatcher).post("/incidents/new/", intake(), **EN)
+    incident = Incident.objects.get()
+    assert response.status_code == 302 and response.url == f"/incidents/{incident.pk}/"
+    assert incident.kind == "hazmat" and incident.severity == 2 and incident.created_by == demo.dispatcher
+    assert incident.title == "Hazardous materials · 官渡区化工园区 3 号罐区"  # made from kind and address
+    assert set(incident.assignments.values_list("agency__code", flat=True)) == {
+        "km-fire",
+        "km-environment",
+        "km-police",
+        "km-medical",
+        "km-traffic",
+    }
+    page = client.get(response.url, **EN).content.decode()
+    assert f"{incident.reference} dispatched to 5 agencies." in page
+
+
+def test_dispatcher_can_remove_a_planned_agency_and_add_another(client, demo):
+    as_user(client, demo.dispatcher).post("/incidents/new/", intake(agencies=["km-fire", "km-medical"], severity="4", plan_for="hazmat:4"))
+    assert set(Incident.objects.get().assignments.values_list("agency__code", flat=True)) == {"km-fire", "km-medical"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_error"),
+    [
+        ({"kind": ""}, "This field is required."),
+        ({"kind": "volcano"}, "Select a valid choice."),
+        ({"latitude": "25.1"}, "Give both latitude and longitude, or neither."),
+        ({"latitude": "125", "longitude": "102.7"}, "Ensure this value is less than or equal to 90."),
+        ({"agencies": []}, "Choose at least one agency to bring in."),
+        ({"agencies": ["km-nowhere"]}, "Select a valid choice."),
+        ({"plan_for": "hazmat:4"}, "The plan changed with the kind or severity"),
+        ({"address": "x" * 301}, "Ensure this value has at most 300 characters"),
+    ],
+)
+def test_a_failed_dispatch_explains_itself_keeps_what_was_typed_and_opens_nothing(client, demo, overrides, field_error):
+    response = as_user(client, demo.dispatcher).post("/incidents/new/", intake(**overrides), **EN)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert field_error in html
+    assert 'role="alert"' in html
+    assert "储罐泄漏，有刺激性气味" in html  # nothing typed is lost
+    assert not Incident.objects.exists()
+
+
+def test_a_liaison_cannot_dispatch(client, demo):
+    assert as_user(client, demo.fire_liaison).post("/incidents/new/", intake()).status_code == 403
+    assert not Incident.objects.exists()
+
+
+# --- Liaison on the dashboard and the incident page ------------------------------------------------
+
+
+def test_dashboard_lists_pending_tasks_first_with_their_countdown(client, demo, fire_incident):
+    later = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="仓库起火")
+    first_task = fire_incident.assignments.get(agency__code="km-fire")
+    assignment_accept(assignment=first_task, by=demo.fire_liaison)
+    html = as_user(client, demo.fire_liaison).get("/dashboard/", **EN).content.decode()
+    assert html.index("仓库起火") < html.index("居民楼厨房起火")  # pending before accepted
+    pending = later.assignments.get(agency__code="km-fire")
+    assert f'<time class="countdown" datetime="{timezone.localtime(pending.accept_by).isoformat()}"' in html
+    assert "1 waiting to be accepted" in html
+
+
+def test_overdue_task_says_so_in_words_not_only_colour(client, demo, fire_incident):
+    Assignment.objects.filter(incident=fire_incident).update(accept_by=timezone.now() - timedelta(minutes=2))
+    html = as_user(client, demo.fire_liaison).get("/dashboard/", **EN).content.decode()
+    assert "task st-pending overdue" in html
+    assert ">overdue<" in html
+
+
+def test_liaison_accepts_reports_progress_and_posts_a_note(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
+    liaison = as_user(client, demo.fire_liaison)
+    response = liaison.post(f"/assignments/{task.pk}/accept/", {"next": "/dashboard/"}, **EN)
+    assert response.status_code == 302 and response.url == "/dashboard/"
+    for status in ("en_route", "on_scene", "completed"):
+        liaison.post(f"/assignments/{task.pk}/progress/", {"status": status})
+        task.refresh_from_db()
+        assert task.status == status
+    liaison.post(f"/incidents/{fire_incident.pk}/notes/", {"text": "火已扑灭，无人员伤亡"})
+    html = liaison.get(f"/incidents/{fire_incident.pk}/", **EN).content.decode()
+    assert "火已扑灭，无人员伤亡" in html
+    assert "Kunming Fire and Rescue Detachment: On scene → Completed" in html
+
+
+def test_accepting_twice_is_a_message_not_an_error_page(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
+    liaison = as_user(client, demo.fire_liaison)
+    liaison.post(f"/assignments/{task.pk}/accept/")
+    response = liaison.post(f"/assignments/{task.pk}/accept/", follow=True, **EN)
+    assert response.status_code == 200
+    assert "The task is Accepted and cannot become Accepted." in response.content.decode()
+
+
+def test_declining_needs_a_reason(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-medical")
+    chief = as_user(client, demo.medical_chief)
+    html = chief.post(f"/assignments/{task.pk}/decline/", {"reason": "  "}, follow=True, **EN).content.decode()
+    assert "Give a reason for declining." in html
+    task.refresh_from_db()
+    assert task.status == "pending"
+    chief.post(f"/assignments/{task.pk}/decline/", {"reason": "救护车全部出动"})
+    task.refresh_from_db()
+    assert task.status == "declined" and task.decline_reason == "救护车全部出动"
+    assert "救护车全部出动" in chief.get(f"/incidents/{fire_incident.pk}/").content.decode()
+
+
+def test_liaison_cannot_act_on_the_other_agencys_task_on_the_same_incident(client, demo, fire_incident):
+    medical_task = fire_incident.assignments.get(agency__code="km-medical")
+    fire = as_user(client, demo.fire_liaison)
+    html = fire.get(f"/incidents/{fire_incident.pk}/", **EN).content.decode()
+    assert f"/assignments/{medical_task.pk}/accept/" not in html  # no button for it
+    html = fire.post(f"/assignments/{medical_task.pk}/accept/", follow=True, **EN).content.decode()
+    assert "You may not do this." in html
+    medical_task.refresh_from_db()
+    assert medical_task.status == "pending"
+
+
+def test_unknown_actions_and_get_requests_change_nothing(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
+    liaison = as_user(client, demo.fire_liaison)
+    assert liaison.get(f"/assignments/{task.pk}/accept/").status_code == 405
+    assert liaison.post(f"/assignments/{task.pk}/explode/").status_code == 404
+    assert liaison.post(f"/assignments/{task.pk}/progress/", {"status": "completed"}).status_code == 302
+    task.refresh_from_db()
+    assert task.status == "pending"  # pending cannot jump to completed
+
+
+def test_next_never_leaves_the_site(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
+    response = as_user(client, demo.fire_liaison).post(
+        f"/assignments/{task.pk}/accept/", {"next": "https://evil.example/phish"}
+    )
+    assert response.url == f"/incidents/{fire_incident.pk}/"
+
+
+# --- Commander ----------------------------------------------------------------------------------------
+
+
+def test_commander_contains_and_closes_from_the_board_and_brings_in_an_agency(client, demo, fire_incident):
+    commander = as_user(client, demo.commander)
+    commander.post(f"/incidents/{fire_incident.pk}/assignments/", {"agency": "km-police", "task": "维持秩序"})
+    assert fire_incident.assignments.filter(agency__code="km-police", task="维持秩序").exists()
+    assert commander.post(f"/incidents/{fire_incident.pk}/contain/", {"next": "/board/"}).url == "/board/"
+    commander.post(f"/incidents/{fire_incident.pk}/close/", {"next": "/board/"})
+    fire_incident.refresh_from_db()
+    assert fire_incident.status == "closed"
+    assert fire_incident.reference not in commander.get("/board/").content.decode()
+
+
+def test_dispatcher_may_not_close_and_is_told(client, demo, fire_incident):
+    html = as_user(client, demo.dispatcher).post(f"/incidents/{fire_incident.pk}/contain/", follow=True, **EN)
+    assert "You may not do this." in html.content.decode()
+    fire_incident.refresh_from_db()
+    assert fire_incident.status == "active"
+
+
+def test_raising_severity_on_the_page_brings_in_the_newly_planned_agencies(client, demo, fire_incident):
+    as_user(client, demo.commander).post(f"/incidents/{fire_incident.pk}/severity/", {"severity": "2"})
+    assert {"km-police", "km-traffic"} <= set(fire_incident.assignments.values_list("agency__code", flat=True))
+    assert as_user(client, demo.commander).post(f"/incidents/{fire_incident.pk}/severity/", {"severity": "9"}).status_code == 302
+    fire_incident.refresh_from_db()
+    assert fire_incident.severity == 2
+
+
+def test_board_shows_states_and_highlights_overdue_and_escalated(client, demo, fire_incident):
+    fire_task = fire_incident.assignments.get(agency__code="km-fire")
+    assignment_accept(assignment=fire_task, by=demo.fire_liaison)
+    Assignment.objects.filter(incident=fire_incident, agency__code="km-medical").update(
+        accept_by=timezone.now() - timedelta(minutes=1), escalation_level=1
+    )
+    html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
+    assert "Kunming Fire and Rescue Detachment</strong> Accepted" in html
+    assert "1 overdue" in html and "1 escalated" in html
+    assert "⏰ overdue" in html and "⚠ level 1" in html
+
+
+def test_board_median_dispatch_to_accept_today(client, demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
+    Assignment.objects.filter(pk=task.pk).update(
+        status="accepted", accepted_at=task.created_at + timedelta(seconds=42)
+    )
+    html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
+    assert '<td>Kunming Fire and Rescue Detachment</td><td class="num">0:42</td>' in html
+
+
+def _open_many(demo, count):
+    for number in range(count):
+        incident_open(by=demo.dispatcher, kind="building_fire", severity=1 + number % 4, title=f"火情 {number}",
+                      latitude="25.04", longitude="102.71")
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(("username", "url"), [("commander", "/board/"), ("fire_liaison", "/dashboard/")])
+def test_board_and_dashboard_queries_do_not_grow_with_incidents(client, demo, username, url, django_assert_max_num_queries):
+    as_user(client, demo.users[username])
+    _open_many(demo, 5)
+    with django_assert_max_num_queries(14):
+        client.get(url)
+    few = _queries(client, url)
+    _open_many(demo, 195)
+    many = _queries(client, url)
+    assert many == few
+    assert client.get(url).content.decode().count('class="countdown"') >= 200
+
+
+# --- Language ------------------------------------------------------------------------------------------
+
+
+def test_pages_follow_the_browser_language_and_the_switch(client, demo, fire_incident):
+    commander = as_user(client, demo.commander)
+    assert "态势看板" in commander.get("/board/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "Situation board" in commander.get("/board/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    commander.post("/i18n/setlang/", {"language": "en", "next": "/board/"})
+    assert "Situation board" in commander.get("/board/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
+def test_agency_names_show_in_both_languages_where_they_have_both(client, demo, fire_incident):
+    html = as_user(client, demo.commander).get(f"/incidents/{fire_incident.pk}/").content.decode()
+    assert "昆明市消防救援支队 / Kunming Fire and Rescue Detachment" in html

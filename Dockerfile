@@ -9,8 +9,9 @@ COPY incidents ./incidents
 COPY notifications ./notifications
 RUN pip install --no-cache-dir .
 COPY . .
-# Static files are collected at build time; WhiteNoise serves them.
-RUN LINKAGE_MODE=embedded DJANGO_DEBUG=false python manage.py collectstatic --noinput
+# Static files are collected and the translations compiled at build time; WhiteNoise serves the former.
+RUN LINKAGE_MODE=embedded DJANGO_DEBUG=false python manage.py collectstatic --noinput \
+ && LINKAGE_MODE=embedded python scripts/compile_messages.py
 RUN useradd --create-home linkage && mkdir -p /app/var && chown -R linkage /app/var
 USER linkage
 EXPOSE 8000

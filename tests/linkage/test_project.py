@@ -125,3 +125,14 @@ def test_asgi_and_celery_entry_points_load():
 def test_every_model_change_has_a_migration():
     result = _manage("makemigrations", "--check", "--dry-run", env_changes={})
     assert result.returncode == 0, result.stdout
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    read = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', (root / "linkage" / "settings.py").read_text()))
+    listed = set(re.findall(r"^#?\s*([A-Z_]+)=", (root / ".env.example").read_text(), flags=re.MULTILINE))
+    assert len(read) > 15
+    assert read - listed == set()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -80,6 +81,10 @@ class Agency(models.Model):
         if self.group_id is None:
             self.group, _created = Group.objects.get_or_create(name=f"agency:{self.code}")
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        """The roster page ("View on site" in the admin)."""
+        return reverse("agency-roster", args=[self.code])
 
     @property
     def display_name(self) -> str:

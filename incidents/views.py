@@ -294,7 +294,9 @@ def incident_severity(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         _run(
             request,
-            lambda: services.incident_update(incident=incident, by=request.user, severity=form.cleaned_data["severity"]),
+            lambda: services.incident_update(
+                incident=incident, by=request.user, severity=form.cleaned_data["severity"]
+            ),
             done=_("Severity changed."),
         )
     else:

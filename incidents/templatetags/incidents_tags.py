@@ -43,7 +43,7 @@ def seconds_short(seconds) -> str:
     """90 → "1:30"; 3700 → "1:01:40"."""
     if seconds is None:
         return "—"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -93,12 +93,8 @@ def describe_entry(entry, agencies_by_code=None) -> str:
 @register.filter
 def entry_text_shown(entry) -> bool:
     """Whether the stored text adds something the line above does not already say."""
-    if not entry.text:
-        return False
-    data = entry.data or {}
-    if entry.kind == TimelineKind.INCIDENT_UPDATED and "missing_agency_kind" in data:
-        return False
-    return True
+    missing_agency = entry.kind == TimelineKind.INCIDENT_UPDATED and "missing_agency_kind" in (entry.data or {})
+    return bool(entry.text) and not missing_agency
 
 
 _NEXT_PROGRESS = {

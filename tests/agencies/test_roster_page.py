@@ -8,7 +8,9 @@ from agencies.models import Membership, Shift
 def test_chief_reads_the_roster_with_who_is_on_duty_now_and_next(client, demo):
     fire_liaison = Membership.objects.get(user=demo.fire_liaison)
     now = timezone.now()
-    Shift.objects.create(membership=fire_liaison, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=8))
+    Shift.objects.create(
+        membership=fire_liaison, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=8)
+    )
     client.force_login(demo.fire_chief)
     html = client.get("/agencies/km-fire/roster/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "On duty now" in html and "Next on duty" in html

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from incidents.models import AssignmentStatus, Incident
 
-PASSWORD = "linkage-demo"  # noqa: S105 — the demo users' documented password
+PASSWORD = "linkage-demo"
 
 
 def log_in(browser, base_url, username, locale, **context):
@@ -78,7 +78,9 @@ def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screen
     task.locator("input[name=reason]").fill("监测车辆检修中，请调派区分局")
     task.locator("details.decline button[type=submit]").click()
     environment.wait_for_load_state()
-    assert status["declined"] in environment.locator(f"article.task:has-text('{incident.reference}') .status").inner_text()
+    assert (
+        status["declined"] in environment.locator(f"article.task:has-text('{incident.reference}') .status").inner_text()
+    )
     environment.goto(f"{base}/incidents/{incident.pk}/")
     assert "监测车辆检修中，请调派区分局" in environment.inner_text("ol.timeline")
     environment.screenshot(path=screenshots / f"{language}-3-environment-incident.png", full_page=True)
@@ -89,7 +91,9 @@ def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screen
     card = commander.locator(f"article.board-incident:has-text('{incident.reference}')")
     chips = {
         code: card.locator("li.chip").nth(index).inner_text()
-        for index, code in enumerate(incident.assignments.order_by("created_at", "id").values_list("agency__code", flat=True))
+        for index, code in enumerate(
+            incident.assignments.order_by("created_at", "id").values_list("agency__code", flat=True)
+        )
     }
     assert status["on_scene"] in chips["km-fire"]
     assert status["declined"] in chips["km-environment"]

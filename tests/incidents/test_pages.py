@@ -48,7 +48,9 @@ CASES = [(page, username, status) for page, (_url, expected) in PAGES.items() fo
 
 
 @pytest.mark.parametrize(("page", "username", "status"), CASES)
-def test_each_role_gets_the_pages_it_may_see_and_404_or_403_elsewhere(client, demo, fire_incident, page, username, status):
+def test_each_role_gets_the_pages_it_may_see_and_404_or_403_elsewhere(
+    client, demo, fire_incident, page, username, status
+):
     url = PAGES[page][0].format(incident=fire_incident.pk)
     response = as_user(client, demo.users[username]).get(url, **EN)
     assert response.status_code == status, (url, username)
@@ -70,7 +72,7 @@ def test_home_sends_each_person_to_their_page(client, demo, username, lands_on):
 
 
 def test_someone_with_no_role_is_told_what_is_missing(client, demo):
-    nobody = get_user_model().objects.create_user("newcomer", password="x")  # noqa: S106
+    nobody = get_user_model().objects.create_user("newcomer", password="x")
     html = as_user(client, nobody).get("/", **EN).content.decode()
     assert "no agency or role yet" in html
     assert as_user(client, nobody).get("/dashboard/").status_code == 403
@@ -135,7 +137,9 @@ def test_dispatcher_opens_a_hazmat_incident_with_five_agencies(client, demo):
 
 
 def test_dispatcher_can_remove_a_planned_agency_and_add_another(client, demo):
-    as_user(client, demo.dispatcher).post("/incidents/new/", intake(agencies=["km-fire", "km-medical"], severity="4", plan_for="hazmat:4"))
+    as_user(client, demo.dispatcher).post(
+        "/incidents/new/", intake(agencies=["km-fire", "km-medical"], severity="4", plan_for="hazmat:4")
+    )
     assert set(Incident.objects.get().assignments.values_list("agency__code", flat=True)) == {"km-fire", "km-medical"}
 
 
@@ -278,7 +282,10 @@ def test_dispatcher_may_not_close_and_is_told(client, demo, fire_incident):
 def test_raising_severity_on_the_page_brings_in_the_newly_planned_agencies(client, demo, fire_incident):
     as_user(client, demo.commander).post(f"/incidents/{fire_incident.pk}/severity/", {"severity": "2"})
     assert {"km-police", "km-traffic"} <= set(fire_incident.assignments.values_list("agency__code", flat=True))
-    assert as_user(client, demo.commander).post(f"/incidents/{fire_incident.pk}/severity/", {"severity": "9"}).status_code == 302
+    assert (
+        as_user(client, demo.commander).post(f"/incidents/{fire_incident.pk}/severity/", {"severity": "9"}).status_code
+        == 302
+    )
     fire_incident.refresh_from_db()
     assert fire_incident.severity == 2
 
@@ -297,17 +304,21 @@ def test_board_shows_states_and_highlights_overdue_and_escalated(client, demo, f
 
 def test_board_median_dispatch_to_accept_today(client, demo, fire_incident):
     task = fire_incident.assignments.get(agency__code="km-fire")
-    Assignment.objects.filter(pk=task.pk).update(
-        status="accepted", accepted_at=task.created_at + timedelta(seconds=42)
-    )
+    Assignment.objects.filter(pk=task.pk).update(status="accepted", accepted_at=task.created_at + timedelta(seconds=42))
     html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
     assert '<td>Kunming Fire and Rescue Detachment</td><td class="num">0:42</td>' in html
 
 
 def _open_many(demo, count):
     for number in range(count):
-        incident_open(by=demo.dispatcher, kind="building_fire", severity=1 + number % 4, title=f"火情 {number}",
-                      latitude="25.04", longitude="102.71")
+        incident_open(
+            by=demo.dispatcher,
+            kind="building_fire",
+            severity=1 + number % 4,
+            title=f"火情 {number}",
+            latitude="25.04",
+            longitude="102.71",
+        )
 
 
 def _queries(client, url) -> int:
@@ -317,7 +328,9 @@ def _queries(client, url) -> int:
 
 
 @pytest.mark.parametrize(("username", "url"), [("commander", "/board/"), ("fire_liaison", "/dashboard/")])
-def test_board_and_dashboard_queries_do_not_grow_with_incidents(client, demo, username, url, django_assert_max_num_queries):
+def test_board_and_dashboard_queries_do_not_grow_with_incidents(
+    client, demo, username, url, django_assert_max_num_queries
+):
     as_user(client, demo.users[username])
     _open_many(demo, 5)
     with django_assert_max_num_queries(14):

@@ -140,11 +140,15 @@ def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None
 def incident_plan_preview(request: HttpRequest) -> HttpResponse:
     """The agencies part of the intake form, for the kind and severity chosen so far (htmx swaps it)."""
     _require_dispatcher(request)
+    kind, severity = request.GET.get("kind", ""), _severity_from(request.GET.get("severity"))
+    # A new point on the map keeps the dispatcher's ticks; a new kind or severity is a new plan.
+    same_plan = request.GET.get("plan_for") == IncidentOpenForm.plan_key(kind, severity)
     context = _plan_context(
-        kind=request.GET.get("kind", ""),
-        severity=_severity_from(request.GET.get("severity")),
+        kind=kind,
+        severity=severity,
         latitude=_coordinate(request.GET.get("latitude")),
         longitude=_coordinate(request.GET.get("longitude")),
+        checked=request.GET.getlist("agencies") if same_plan else None,
     )
     return render(request, "incidents/_plan_preview.html", context)
 

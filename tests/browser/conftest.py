@@ -12,7 +12,7 @@ CHROMIUM = os.environ.get("LINKAGE_CHROMIUM", shutil.which("chromium") or "/usr/
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
     if not Path(CHROMIUM).exists():
         if IN_CI:
@@ -21,7 +21,8 @@ def browser(django_db_setup):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread between its calls; the ORM
-    # calls the tests make in between are still plain synchronous code.
+    # calls the tests make in between are still plain synchronous code. Only for this module: the
+    # deploy check elsewhere rightly refuses the variable.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -29,7 +30,7 @@ def browser(django_db_setup):
         )
         yield browser
         browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -356,3 +356,12 @@ def test_pages_follow_the_browser_language_and_the_switch(client, demo, fire_inc
 def test_agency_names_show_in_both_languages_where_they_have_both(client, demo, fire_incident):
     html = as_user(client, demo.commander).get(f"/incidents/{fire_incident.pk}/").content.decode()
     assert "昆明市消防救援支队 / Kunming Fire and Rescue Detachment" in html
+
+
+def test_a_new_map_point_keeps_the_dispatchers_ticks_but_a_new_kind_does_not(client, demo):
+    dispatcher = as_user(client, demo.dispatcher)
+    same = "/incidents/new/plan/?kind=hazmat&severity=2&plan_for=hazmat:2&agencies=km-fire&latitude=25.1&longitude=102.7"
+    html = dispatcher.get(same).content.decode()
+    assert 'value="km-fire" checked' in html and 'value="km-police" checked' not in html
+    html = dispatcher.get("/incidents/new/plan/?kind=flood&severity=2&plan_for=hazmat:2&agencies=km-fire").content.decode()
+    assert 'name="plan_for" value="flood:2"' in html and 'value="km-police" checked' in html

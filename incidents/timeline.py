@@ -1,7 +1,8 @@
-"""The one way to write the shared timeline."""
+"""The one way to write the shared timeline, and so the one place live events start from."""
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from .events import publish
 from .models import Assignment, Incident, TimelineEntry, TimelineKind
 
 
@@ -31,12 +32,15 @@ def timeline_entry(
 
 
 def timeline_add_many(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Several entries in one insert, their sequence numbers in list order."""
-    return TimelineEntry.objects.bulk_create(entries)
+    """Several entries in one insert, their sequence numbers in list order; each announced after commit."""
+    saved = TimelineEntry.objects.bulk_create(entries)
+    publish(saved)
+    return saved
 
 
 def timeline_add(**fields) -> TimelineEntry:
     """One entry, saved; takes the same keywords as `timeline_entry`."""
     entry = timeline_entry(**fields)
     entry.save()
+    publish([entry])
     return entry

@@ -1,3 +1,11 @@
-"""WebSocket routes. The live-updates work adds the agency, board and incident consumers here."""
+"""WebSocket routes (DESIGN "Live updates")."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from incidents.consumers import AgencyConsumer, BoardConsumer, IncidentConsumer
+
+websocket_urlpatterns = [
+    path("ws/agency/<int:agency_id>/", AgencyConsumer.as_asgi()),
+    path("ws/board/", BoardConsumer.as_asgi()),
+    path("ws/incident/<int:incident_id>/", IncidentConsumer.as_asgi()),
+]

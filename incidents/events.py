@@ -1,0 +1,131 @@
+"""Live events: the one sender.
+
+Every change to an incident writes a timeline entry (timeline.py), and every timeline entry is one
+event. `publish` turns entries into DESIGN's JSON envelope inside the transaction (so it carries the
+state as of that change) and sends it to the groups `groups_for` computes — after commit, so a rolled
+back change is never announced. The channel layer delivers at most once: pages resynchronise from
+the timeline API after the last `seq` they saw.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from .models import Assignment, Incident, TimelineEntry, TimelineKind
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPES = {
+    TimelineKind.INCIDENT_OPENED: "incident.created",
+    TimelineKind.INCIDENT_STATUS: "incident.updated",
+    TimelineKind.INCIDENT_UPDATED: "incident.updated",
+    TimelineKind.ASSIGNMENT_CREATED: "assignment.created",
+    TimelineKind.ASSIGNMENT_STATUS: "assignment.updated",
+    TimelineKind.ASSIGNMENT_ESCALATED: "assignment.escalated",
+    TimelineKind.NOTE: "note.added",
+}
+
+BOARD_GROUP = "board"
+# The channel-layer message type; consumers handle it in `linkage_event`.
+MESSAGE_TYPE = "linkage.event"
+
+
+def incident_group(incident_id: int) -> str:
+    return f"incident.{incident_id}"
+
+
+def agency_group(agency_id: int) -> str:
+    return f"agency.{agency_id}"
+
+
+def groups_for(*, incident_id: int, agency_ids: Iterable[int]) -> list[str]:
+    """Who hears of a change to an incident: the board, the incident's page, and every agency on it."""
+    return [BOARD_GROUP, incident_group(incident_id), *(agency_group(agency_id) for agency_id in sorted(agency_ids))]
+
+
+def _person(user) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.get_username(), "name": user.get_full_name() or user.get_username()}
+
+
+def _incident(incident: Incident) -> dict:
+    return {
+        "id": incident.pk,
+        "reference": incident.reference,
+        "kind": incident.kind,
+        "severity": incident.severity,
+        "status": incident.status,
+        "title": incident.title,
+    }
+
+
+def _assignment(assignment: Assignment) -> dict:
+    return {
+        "id": assignment.pk,
+        "agency": assignment.agency.code,
+        "agency_id": assignment.agency_id,
+        "agency_kind": assignment.agency.kind,
+        "status": assignment.status,
+        "accept_by": assignment.accept_by.isoformat(),
+        "escalation_level": assignment.escalation_level,
+    }
+
+
+def envelope(entry: TimelineEntry) -> dict:
+    """DESIGN's message: type, seq, at, incident, assignment (or null), entry."""
+    assignment = entry.assignment if entry.assignment_id else None
+    return {
+        "type": EVENT_TYPES[entry.kind],
+        "seq": entry.pk,
+        "at": entry.created_at.isoformat(),
+        "incident": _incident(entry.incident),
+        "assignment": _assignment(assignment) if assignment is not None else None,
+        "entry": {
+            "seq": entry.pk,
+            "at": entry.created_at.isoformat(),
+            "kind": entry.kind,
+            "actor": _person(entry.actor),
+            "assignment": entry.assignment_id,
+            "agency": assignment.agency.code if assignment is not None else None,
+            "text": entry.text,
+            "data": entry.data,
+        },
+    }
+
+
+def publish(entries: list[TimelineEntry]) -> None:
+    """Announce these (saved) entries once the surrounding transaction commits."""
+    if not entries:
+        return
+    agencies_by_incident: dict[int, list[int]] = {}
+    for incident_id in {entry.incident_id for entry in entries}:
+        agencies_by_incident[incident_id] = list(
+            Assignment.objects.filter(incident_id=incident_id).values_list("agency_id", flat=True).distinct()
+        )
+    messages = [
+        (groups_for(incident_id=entry.incident_id, agency_ids=agencies_by_incident[entry.incident_id]), envelope(entry))
+        for entry in entries
+    ]
+    transaction.on_commit(lambda: send(messages))
+
+
+def send(messages: list[tuple[list[str], dict]]) -> None:
+    """Hand the events to the channel layer. A layer that is down costs the live push, not the change:
+    the pages catch up from the timeline when they reconnect."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(_send_all)(layer, messages)
+    except Exception:
+        logger.exception("live events not sent (%d); pages will resynchronise", len(messages))
+
+
+async def _send_all(layer, messages) -> None:
+    for groups, event in messages:  # in order: a page sees an incident's events in sequence
+        await asyncio.gather(*(layer.group_send(group, {"type": MESSAGE_TYPE, "event": event}) for group in groups))

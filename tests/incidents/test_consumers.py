@@ -1,0 +1,152 @@
+"""The live sockets, through the whole ASGI stack (origin check, session or token auth, routing),
+on the real channel layer: who may connect, and what each socket hears."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from incidents import services
+from linkage.asgi import application
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
+    ),
+]
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+
+
+def headers(user=None, *, origin=ORIGIN) -> list:
+    """Made outside the event loop: logging in is database work."""
+    return ([origin] if origin else []) + ([session_cookie(user)] if user is not None else [])
+
+
+def socket(path, headers, query=""):
+    return WebsocketCommunicator(application, f"{path}{query}", headers=headers)
+
+
+def connects(path, user=None, *, origin=ORIGIN, query="") -> tuple[bool, int | None]:
+    made = headers(user, origin=origin)
+
+    async def attempt():
+        communicator = socket(path, made, query)
+        connected, code = await communicator.connect(timeout=3)
+        await communicator.disconnect()
+        return connected, code
+
+    return async_to_sync(attempt)()
+
+
+@pytest.fixture
+def fire_incident(demo):
+    return services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼起火")
+
+
+def test_who_may_open_which_socket(demo, fire_incident):
+    fire, police = demo.agency("km-fire").pk, demo.agency("km-police").pk
+    allowed = {
+        (f"/ws/agency/{fire}/", "fire_liaison"): True,
+        (f"/ws/agency/{fire}/", "fire_chief"): True,
+        (f"/ws/agency/{fire}/", "commander"): True,
+        (f"/ws/agency/{fire}/", "police_liaison"): False,
+        (f"/ws/agency/{fire}/", "dispatcher"): False,
+        (f"/ws/agency/{police}/", "police_liaison"): True,
+        ("/ws/board/", "commander"): True,
+        ("/ws/board/", "dispatcher"): True,
+        ("/ws/board/", "fire_liaison"): False,
+        ("/ws/board/", "fire_chief"): False,
+        (f"/ws/incident/{fire_incident.pk}/", "fire_liaison"): True,
+        (f"/ws/incident/{fire_incident.pk}/", "medical_chief"): True,
+        (f"/ws/incident/{fire_incident.pk}/", "commander"): True,
+        (f"/ws/incident/{fire_incident.pk}/", "police_liaison"): False,
+        (f"/ws/incident/{fire_incident.pk + 1000}/", "commander"): False,
+    }
+    seen = {(path, username): connects(path, demo.users[username])[0] for path, username in allowed}
+    assert seen == allowed
+
+
+@pytest.mark.parametrize("path", ["/ws/board/", "/ws/agency/1/", "/ws/incident/1/"])
+def test_anonymous_sockets_are_closed(demo, path):
+    assert connects(path) == (False, 4403)
+
+
+def test_foreign_origins_and_missing_origins_are_refused_even_with_a_session(demo):
+    assert connects("/ws/board/", demo.commander, origin=(b"origin", b"https://evil.example"))[0] is False
+    assert connects("/ws/board/", demo.commander, origin=None)[0] is False
+    assert connects("/ws/board/", demo.commander)[0] is True
+
+
+def test_api_clients_connect_with_a_token(demo):
+    key = Token.objects.create(user=demo.commander).key
+    assert connects("/ws/board/", query=f"?token={key}")[0] is True
+    assert connects("/ws/board/", query="?token=not-a-token")[0] is False
+    liaison_key = Token.objects.create(user=demo.fire_liaison).key
+    assert connects("/ws/board/", query=f"?token={liaison_key}")[0] is False
+
+
+def test_each_socket_hears_exactly_its_events_and_never_another_agencys(demo, fire_incident):
+    fire, police = demo.agency("km-fire").pk, demo.agency("km-police").pk
+    fire_task = fire_incident.assignments.get(agency__code="km-fire")
+
+    who = {
+        "fire": (f"/ws/agency/{fire}/", headers(demo.fire_liaison)),
+        "police": (f"/ws/agency/{police}/", headers(demo.police_liaison)),
+        "board": ("/ws/board/", headers(demo.commander)),
+        "page": (f"/ws/incident/{fire_incident.pk}/", headers(demo.medical_liaison)),
+    }
+
+    async def scenario():
+        sockets = {name: socket(path, made) for name, (path, made) in who.items()}
+        for communicator in sockets.values():
+            assert (await communicator.connect(timeout=3))[0]
+        await database_sync_to_async(services.assignment_accept)(assignment=fire_task, by=demo.fire_liaison)
+        heard = {}
+        for name in ("fire", "board", "page"):
+            event = await sockets[name].receive_json_from(timeout=3)
+            heard[name] = (event["type"], event["assignment"]["agency"], event["assignment"]["status"])
+            assert await sockets[name].receive_nothing(timeout=0.2)  # exactly one
+        assert await sockets["police"].receive_nothing(timeout=0.5)  # not on this incident
+
+        # Police is brought in: from then on its socket hears this incident.
+        await database_sync_to_async(services.assignment_add)(
+            incident=fire_incident, by=demo.dispatcher, agency=demo.agency("km-police")
+        )
+        await database_sync_to_async(services.note_add)(incident=fire_incident, by=demo.fire_liaison, text="请协助")
+        police_heard = [(await sockets["police"].receive_json_from(timeout=3))["type"] for _ in range(2)]
+        for communicator in sockets.values():
+            await communicator.disconnect()
+        return heard, police_heard
+
+    heard, police_heard = async_to_sync(scenario)()
+    assert heard == {name: ("assignment.updated", "km-fire", "accepted") for name in ("fire", "board", "page")}
+    assert police_heard == ["assignment.created", "note.added"]
+
+
+def test_another_incident_is_not_heard_on_this_incidents_page(demo, fire_incident):
+    other = services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="另一起火情")
+
+    made = headers(demo.fire_liaison)
+
+    async def scenario():
+        page = socket(f"/ws/incident/{fire_incident.pk}/", made)
+        assert (await page.connect(timeout=3))[0]
+        await database_sync_to_async(services.note_add)(incident=other, by=demo.fire_liaison, text="另一起")
+        quiet = await page.receive_nothing(timeout=0.5)
+        await page.send_json_to({"type": "ping"})
+        pong = await page.receive_json_from(timeout=2)
+        await page.disconnect()
+        return quiet, pong
+
+    assert async_to_sync(scenario)() == (True, {"type": "pong"})

@@ -211,20 +211,23 @@ def test_cap_alerts_are_announced_like_any_other_incident(demo, django_capture_o
 
 def test_a_rolled_back_change_announces_nothing(demo, fire_incident, django_capture_on_commit_callbacks):
     board = Listener(BOARD_GROUP)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+
+    def request_that_fails_after_the_services_ran():
+        with transaction.atomic():
             services.assignment_accept(assignment=_task(fire_incident, "km-fire"), by=demo.fire_liaison)
             services.note_add(incident=fire_incident, by=demo.fire_liaison, text="马上到")
-            raise RuntimeError("the request failed after the services ran")
+            raise RuntimeError("the view failed afterwards")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        request_that_fails_after_the_services_ran()
     assert board.events() == []
     assert _task(fire_incident, "km-fire").status == "pending"
 
 
 def test_a_refused_move_announces_nothing(demo, fire_incident, django_capture_on_commit_callbacks):
     board = Listener(BOARD_GROUP)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(services.TransitionError):
-            services.incident_close(incident=fire_incident, by=demo.commander)  # active cannot close
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.TransitionError):
+        services.incident_close(incident=fire_incident, by=demo.commander)  # active cannot close
     assert board.events() == []
 
 

@@ -360,8 +360,8 @@ def test_agency_names_show_in_both_languages_where_they_have_both(client, demo, 
 
 def test_a_new_map_point_keeps_the_dispatchers_ticks_but_a_new_kind_does_not(client, demo):
     dispatcher = as_user(client, demo.dispatcher)
-    same = "/incidents/new/plan/?kind=hazmat&severity=2&plan_for=hazmat:2&agencies=km-fire&latitude=25.1&longitude=102.7"
-    html = dispatcher.get(same).content.decode()
+    plan = "/incidents/new/plan/?plan_for=hazmat:2&agencies=km-fire"
+    html = dispatcher.get(f"{plan}&kind=hazmat&severity=2&latitude=25.1&longitude=102.7").content.decode()
     assert 'value="km-fire" checked' in html and 'value="km-police" checked' not in html
-    html = dispatcher.get("/incidents/new/plan/?kind=flood&severity=2&plan_for=hazmat:2&agencies=km-fire").content.decode()
+    html = dispatcher.get(f"{plan}&kind=flood&severity=2").content.decode()
     assert 'name="plan_for" value="flood:2"' in html and 'value="km-police" checked' in html

@@ -388,10 +388,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("agency")
     agency = next((a for a in agencies if a.code == wanted), agencies[0])
     assignments = list(agency_dashboard(request.user, agency, since=timezone.now() - timedelta(hours=12)))
-    template = "incidents/_dashboard_tasks.html" if request.htmx else "incidents/dashboard.html"
     return render(
         request,
-        template,
+        "incidents/dashboard.html",
         {
             "agency": agency,
             "agencies": agencies,
@@ -423,10 +422,9 @@ def board(request: HttpRequest) -> HttpResponse:
             assignment.overdue = assignment.status == A.PENDING and assignment.accept_by <= now
             overdue += assignment.overdue
             escalated += assignment.is_open and assignment.escalation_level > 0
-    template = "incidents/_board_body.html" if request.htmx else "incidents/board.html"
     return render(
         request,
-        template,
+        "incidents/board.html",
         {
             "incidents": incidents,
             "kpis": [(agency, medians.get(agency.pk)) for agency in agencies],

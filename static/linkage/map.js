@@ -15,25 +15,32 @@
     return map;
   }
 
-  function boardMap(root) {
-    var element = root.querySelector ? root.querySelector("#board-map") : null;
-    var data = root.querySelector ? root.querySelector("#map-points") : null;
-    if (!element || !data || element.dataset.ready) { return; }
-    element.dataset.ready = "1";
-    var points = JSON.parse(data.textContent), map = makeMap(element), bounds = [];
+  var board = null;
+
+  // The board's map stays put; its markers follow the #map-points data each refresh brings.
+  function boardMarkers() {
+    var element = document.getElementById("board-map"), data = document.getElementById("map-points");
+    if (!element || !data) { return; }
+    if (!board) { board = { map: makeMap(element), layer: L.layerGroup(), count: -1 }; board.layer.addTo(board.map); }
+    var points = JSON.parse(data.textContent), bounds = [];
+    board.layer.clearLayers();
     points.forEach(function (point) {
       var marker = L.circleMarker([point.lat, point.lng], {
         radius: 12 - point.severity * 1.5, color: "#1b1f24", weight: 2,
         fillColor: SEVERITY_COLOURS[point.severity] || "#555", fillOpacity: 0.9,
-      }).addTo(map);
+      });
       var link = document.createElement("a");
       link.href = point.url;
       link.textContent = point.label;
       marker.bindTooltip(point.label).bindPopup(link);
+      board.layer.addLayer(marker);
       bounds.push([point.lat, point.lng]);
     });
-    if (bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 }); }
-    else if (bounds.length === 1) { map.setView(bounds[0], 14); }
+    if (bounds.length !== board.count) {  // refit only when incidents come or go
+      if (bounds.length > 1) { board.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 }); }
+      else if (bounds.length === 1) { board.map.setView(bounds[0], 14); }
+      board.count = bounds.length;
+    }
   }
 
   function pickerMap() {
@@ -64,7 +71,7 @@
     fromInputs();
   }
 
-  boardMap(document);
+  boardMarkers();
   pickerMap();
-  if (window.htmx) { htmx.onLoad(function (content) { boardMap(content); }); }
+  document.addEventListener("linkage:refreshed", boardMarkers);
 })();

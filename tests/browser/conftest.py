@@ -69,7 +69,7 @@ class AsgiServer:
             "LINKAGE_MAP_TILE_URL": "",
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        self.process = subprocess.Popen(  # noqa: S603 — our own server, no shell
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "linkage.asgi:application"],
             cwd=Path(__file__).resolve().parents[2],
             env=env,

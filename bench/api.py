@@ -15,47 +15,13 @@ machine's PostgreSQL and Redis.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
-import psycopg2
-
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-DB = "linkage_bench"
-PORT = 8765
-
-ENV = {
-    **os.environ,
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-    "REDIS_URL": "redis://127.0.0.1:6379/14",
-    "DJANGO_SECRET_KEY": "bench-secret-key-bench-secret-key-bench-secret-key-0123456789",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_HTTPS": "false",
-    "DATABASE_CONN_MAX_AGE": "60",
-    "LINKAGE_THROTTLE_WRITES": "100000000/min",
-    "LINKAGE_LOG_LEVEL": "WARNING",
-}
-
-SETUP = """
-import json
-from rest_framework.authtoken.models import Token
-from django.contrib.auth import get_user_model
-from incidents.demo import seed_all
-seed_all(with_people=True)
-users = get_user_model().objects
-print(json.dumps({name: Token.objects.get_or_create(user=users.get(username=name))[0].key
-                  for name in ("dispatcher", "fire_liaison")}))
-"""
+from _server import PORT, prepare, start_daphne, stop
 
 POST_LUA = """
 wrk.method = "POST"
@@ -75,33 +41,6 @@ done = function(summary, latency, requests)
   io.write(string.format("non2xx=%%d\\n", summary.errors.status))
 end
 """
-
-
-def recreate_database() -> None:
-    connection = psycopg2.connect("postgres://postgres@127.0.0.1:5432/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB}")
-    connection.close()
-
-
-def manage(*args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, input=stdin, capture_output=True, text=True, check=True
-    )
-    return result.stdout
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server did not come up at {url}")
 
 
 def parse_duration(text: str) -> float:
@@ -137,19 +76,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
 
-    recreate_database()
-    manage("migrate", "--noinput", "-v0")
-    tokens = json.loads(manage("shell", "-c", SETUP).strip().splitlines()[-1])
-    server = subprocess.Popen(
-        ["daphne", "-b", "127.0.0.1", "-p", str(PORT), "linkage.asgi:application"],
-        cwd=ROOT,
-        env={**ENV, "PATH": f"{Path(PYTHON).parent}:{ENV['PATH']}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    tokens = prepare("dispatcher", "fire_liaison")
+    server = start_daphne()
     try:
-        wait_until_up(f"http://127.0.0.1:{PORT}/livez/")
         run_wrk("/livez/", seconds=2, connections=args.connections)  # warm up
         runs = {
             "baseline GET /livez/": run_wrk("/livez/", seconds=args.seconds, connections=args.connections),
@@ -167,11 +96,7 @@ def main() -> None:
             ),
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server)
 
     baseline = runs["baseline GET /livez/"]["rps"]
     print(f"{args.connections} connections, {args.seconds} s each, one Daphne process, PostgreSQL + Redis\n")

@@ -150,3 +150,22 @@ def test_another_incident_is_not_heard_on_this_incidents_page(demo, fire_inciden
         return quiet, pong
 
     assert async_to_sync(scenario)() == (True, {"type": "pong"})
+
+
+def test_a_socket_idle_longer_than_the_layers_blocking_read_still_hears_events(demo, fire_incident):
+    """channels_redis blocks 5 s at a time waiting for a socket's messages; the Redis client must not
+    give up on that read first (it would kill the socket's consumer with close code 1011)."""
+    made = headers(demo.commander)
+
+    async def scenario():
+        import asyncio
+
+        board = socket("/ws/board/", made)
+        assert (await board.connect(timeout=3))[0]
+        await asyncio.sleep(11)
+        await database_sync_to_async(services.note_add)(incident=fire_incident, by=demo.commander, text="还在吗")
+        event = await board.receive_json_from(timeout=3)
+        await board.disconnect()
+        return event["type"]
+
+    assert async_to_sync(scenario)() == "note.added"

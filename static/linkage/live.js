@@ -106,7 +106,7 @@
   function showSound() {
     if (!toggle) { return; }
     toggle.setAttribute("aria-pressed", muted() ? "false" : "true");
-    toggle.textContent = (muted() ? "🔕 " : "🔔 ") + (muted() ? toggle.dataset.off : toggle.dataset.on);
+    toggle.textContent = muted() ? toggle.dataset.off : toggle.dataset.on;
   }
   if (toggle) {
     toggle.addEventListener("click", function () {

@@ -11,19 +11,21 @@ import pytest
 from django.utils import translation
 
 from incidents.models import AssignmentStatus, Incident
+from tests.browser.conftest import session_for
 
 PASSWORD = "linkage-demo"
 
 
-def log_in(browser, base_url, username, locale, **context):
-    page = browser.new_context(locale=locale, **context).new_page()
+def log_in(browser, server, user, locale, **context):
+    """Signed in with a session made here (the login form has its own tests), landing on `/`."""
+    context = browser.new_context(locale=locale, **context)
+    session_for(context, server, user)
+    page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"{server.url}/")
+    if page.get_attribute("body", "data-live"):
+        page.wait_for_selector("#live-status:not([hidden]):not(.offline)")
     page.js_errors = errors
     return page
 
@@ -33,16 +35,15 @@ def labels(language):
         return {status: str(status.label) for status in AssignmentStatus}
 
 
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("locale", "language"), [("zh-CN", "zh-hans"), ("en-US", "en")])
-def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screenshots, locale, language):
-    base = live_server.url
+def test_hazmat_incident_worked_by_four_roles(browser, asgi_server, demo, screenshots, locale, language):
+    base = asgi_server.url
     status = labels(language)
     if language == "zh-hans":
         assert status["on_scene"] != "On scene", "the Chinese catalog is not compiled"
 
     # Dispatcher: N, kind, severity, address, what happened, Dispatch — six interactions.
-    dispatcher = log_in(browser, base, "dispatcher", locale, viewport={"width": 1366, "height": 900})
+    dispatcher = log_in(browser, asgi_server, demo.dispatcher, locale, viewport={"width": 1366, "height": 900})
     dispatcher.keyboard.press("n")
     dispatcher.wait_for_url(f"{base}/incidents/new/")
     dispatcher.select_option("#id_kind", "hazmat")
@@ -60,7 +61,9 @@ def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screen
     assert incident.reference in dispatcher.inner_text("h1 + dl, .incident-head")
 
     # Fire liaison, on a phone: accept in one tap, then en route, then on scene.
-    fire = log_in(browser, base, "fire_liaison", locale, viewport={"width": 390, "height": 844}, is_mobile=True)
+    fire = log_in(
+        browser, asgi_server, demo.fire_liaison, locale, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     task = fire.locator(f"article.task:has-text('{incident.reference}')")
     assert task.locator("time.countdown").inner_text()  # ticking
     task.locator("form[action$='/accept/'] button").click()
@@ -72,7 +75,9 @@ def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screen
     fire.screenshot(path=screenshots / f"{language}-2-fire-liaison-dashboard.png", full_page=True)
 
     # Environment liaison: decline, with a reason.
-    environment = log_in(browser, base, "environment_liaison", locale, viewport={"width": 1024, "height": 800})
+    environment = log_in(
+        browser, asgi_server, demo.environment_liaison, locale, viewport={"width": 1024, "height": 800}
+    )
     task = environment.locator(f"article.task:has-text('{incident.reference}')")
     task.locator("details.decline summary").click()
     task.locator("input[name=reason]").fill("监测车辆检修中，请调派区分局")
@@ -86,7 +91,7 @@ def test_hazmat_incident_worked_by_four_roles(browser, live_server, demo, screen
     environment.screenshot(path=screenshots / f"{language}-3-environment-incident.png", full_page=True)
 
     # Commander's board: every agency's state, as the liaisons left them.
-    commander = log_in(browser, base, "commander", locale, viewport={"width": 1920, "height": 1080})
+    commander = log_in(browser, asgi_server, demo.commander, locale, viewport={"width": 1920, "height": 1080})
     assert commander.url == f"{base}/board/"
     card = commander.locator(f"article.board-incident:has-text('{incident.reference}')")
     chips = {

@@ -44,7 +44,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def linkage_event(self, message) -> None:
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])  # the envelope, already JSON
 
     def group_for(self, user) -> str | None:
         raise NotImplementedError

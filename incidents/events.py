@@ -8,11 +8,13 @@ the timeline API after the last `seq` they saw.
 """
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from .models import Assignment, Incident, TimelineEntry, TimelineKind
@@ -128,4 +130,6 @@ def send(messages: list[tuple[list[str], dict]]) -> None:
 
 async def _send_all(layer, messages) -> None:
     for groups, event in messages:  # in order: a page sees an incident's events in sequence
-        await asyncio.gather(*(layer.group_send(group, {"type": MESSAGE_TYPE, "event": event}) for group in groups))
+        # Encoded once here, not once per socket: the board may have a thousand of them.
+        message = {"type": MESSAGE_TYPE, "text": json.dumps(event, ensure_ascii=False, cls=DjangoJSONEncoder)}
+        await asyncio.gather(*(layer.group_send(group, message) for group in groups))

@@ -1,9 +1,12 @@
 """What every API view shares: errors, throttles, pagination."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -39,11 +42,25 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+logger = logging.getLogger(__name__)
+
+
 class _LiveRates:
-    """Read the rate when asked, not at import, so that settings changes (and tests) take effect."""
+    """Read the rate when asked, not at import, so that settings changes (and tests) take effect.
+
+    The counters live in the cache (Redis in the services mode). If the cache is down, the request is
+    let through: a dispatcher's write must not fail because a rate counter cannot be read.
+    """
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError):
+            logger.warning("throttle cache unavailable; %s let through", self.scope, exc_info=True)
+            return True
 
 
 class TokenThrottle(_LiveRates, AnonRateThrottle):

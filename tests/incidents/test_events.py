@@ -2,6 +2,7 @@
 to the board, the incident's page and the agencies on it — and only to them."""
 
 import asyncio
+import json
 from datetime import datetime
 
 import pytest
@@ -57,10 +58,18 @@ class Listener:
     def __init__(self, *groups):
         self.loop = asyncio.new_event_loop()
         self.layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-        self.channel = self.loop.run_until_complete(self.layer.new_channel())
+        self.channel = self.run(lambda layer: layer.new_channel())
         for group in groups:
-            self.loop.run_until_complete(self.layer.group_add(group, self.channel))
+            self.run(lambda layer, group=group: layer.group_add(group, self.channel))
         OPEN.append(self)
+
+    def run(self, call):
+        """Run `call(layer)` on this listener's loop (the pub/sub layer is looked up per running loop)."""
+
+        async def inside():
+            return await call(self.layer)
+
+        return self.loop.run_until_complete(inside())
 
     def events(self, timeout=0.3) -> list[dict]:
         async def drain():
@@ -70,7 +79,7 @@ class Listener:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
                 except TimeoutError:
                     return received
-                received.append(message["event"])
+                received.append(json.loads(message["text"]))
 
         return self.loop.run_until_complete(drain())
 
@@ -83,7 +92,7 @@ def _close_listeners():
     yield
     while OPEN:
         listener = OPEN.pop()
-        listener.loop.run_until_complete(listener.layer.close_pools())
+        listener.run(lambda layer: layer.flush() if not hasattr(layer, "close_pools") else layer.close_pools())
         listener.loop.close()
 
 

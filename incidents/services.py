@@ -12,12 +12,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from notifications.services import notify, notify_webhooks
 
 from .errors import TransitionError
+from .escalation import recipients_for, step_target
 from .models import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
@@ -547,6 +549,84 @@ def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, re
     return _assignment_move(
         assignment=assignment, target=A.CANCELLED, by=by, text=reason, perm="incidents.dispatch_incident"
     )
+
+
+# --- Escalation -----------------------------------------------------------------------------
+
+
+def assignment_escalate(*, assignment: Assignment) -> Assignment:
+    """Move a due pending task up one level of its policy snapshot: timeline entry, notifications,
+    webhooks, and the next level's time (none after the policy's last level). The caller (the sweep)
+    holds the row's lock; a task no longer pending or not yet due is left alone."""
+    now = timezone.now()
+    due = assignment.next_escalation_at
+    if assignment.status != A.PENDING or due is None or due > now:
+        return assignment
+    plan = assignment.escalation_plan or {}
+    level = assignment.escalation_level + 1
+    interval = int(plan.get("interval_seconds") or 120)
+    last = int(plan.get("max_level") or 1)
+    assignment.escalation_level = level
+    assignment.escalated_at = now
+    assignment.next_escalation_at = now + timedelta(seconds=interval) if level < last else None
+    assignment.save(update_fields=["escalation_level", "escalated_at", "next_escalation_at"])
+
+    incident = assignment.incident
+    people = recipients_for(assignment, step_target(plan, level))
+    timeline_add(
+        incident=incident,
+        kind=TimelineKind.ASSIGNMENT_ESCALATED,
+        actor=None,
+        assignment=assignment,
+        data={
+            "agency": assignment.agency.code,
+            "level": level,
+            "due": due.isoformat(),
+            "notified": sorted({person.user.get_username() for person in people}),
+        },
+    )
+    cause = f"assignment:{assignment.pk}:escalation"
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "reference": incident.reference,
+            "agency": assignment.agency.name,
+            "level": level,
+            "title": incident.title,
+            "address": incident.address or "—",
+            "due": timezone.localtime(due).strftime("%H:%M:%S"),
+            "task": assignment.task,
+        }
+        subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
+        body = (
+            _(
+                "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s), due at %(due)s. "
+                "Task: %(task)s"
+            )
+            % values
+        )
+    notify(cause=cause, level=level, recipients=people, subject=subject, body=body, link=f"/incidents/{incident.pk}/")
+    notify_webhooks(
+        cause=cause,
+        level=level,
+        event_type="assignment.escalated",
+        payload={
+            "incident": {
+                "id": incident.pk,
+                "reference": incident.reference,
+                "kind": incident.kind,
+                "severity": incident.severity,
+                "title": incident.title,
+            },
+            "assignment": {
+                "id": assignment.pk,
+                "agency": assignment.agency.code,
+                "status": assignment.status,
+                "escalation_level": level,
+                "accept_by": assignment.accept_by.isoformat(),
+            },
+        },
+    )
+    return assignment
 
 
 # --- Notes ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from agencies.api.views import AgencyViewSet
 from incidents.api.views import AssignmentViewSet, CapIngestView, IncidentViewSet, PlanViewSet
+from notifications.api.views import NotificationViewSet
 
 from .api_views import TokenView
 
@@ -11,6 +12,7 @@ router.register("agencies", AgencyViewSet, basename="agency")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

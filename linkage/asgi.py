@@ -24,3 +24,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The embedded mode has no Celery worker or beat: the sweeps run in this process.
+from django.conf import settings  # noqa: E402
+
+if settings.LINKAGE_SWEEP_IN_PROCESS:
+    from .sweeper import EmbeddedSweeper
+
+    application = EmbeddedSweeper(application)

@@ -3,6 +3,7 @@ from django.http import HttpRequest
 
 from agencies.selectors import agency_memberships_of
 from incidents.roles import is_commander, is_dispatcher
+from notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -14,5 +15,6 @@ def navigation(request: HttpRequest) -> dict:
         "nav_dispatcher": is_dispatcher(user),
         "nav_commander": is_commander(user),
         "nav_memberships": list(agency_memberships_of(user)),
+        "nav_unread": unread_count(user),
         "map_tiles": settings.LINKAGE_MAP_TILES,
     }

@@ -138,6 +138,52 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Publishing a task gives up fast: the outbox sweep hands over whatever could not be sent.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every task has a route (a test fails when one has none); workers consume both queues:
+#   celery -A linkage.celery:app worker -Q escalation,notifications
+CELERY_TASK_ROUTES = {
+    "incidents.escalation_sweep": {"queue": "escalation"},
+    "notifications.deliver": {"queue": "notifications"},
+    "notifications.outbox_sweep": {"queue": "notifications"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "notifications"
+# Deadlines are swept from PostgreSQL every few seconds; a sweep message older than two intervals
+# (beat kept sending while no worker ran) is dropped, the next one does the same work.
+LINKAGE_SWEEP_SECONDS = env_int("LINKAGE_SWEEP_SECONDS", 5)
+# The embedded mode runs the sweeps inside the server process instead of beat and a worker.
+LINKAGE_SWEEP_IN_PROCESS = env_bool("LINKAGE_SWEEP_IN_PROCESS", EMBEDDED)
+CELERY_BEAT_SCHEDULE = {
+    "escalation-sweep": {
+        "task": "incidents.escalation_sweep",
+        "schedule": float(LINKAGE_SWEEP_SECONDS),
+        "options": {"expires": 2 * LINKAGE_SWEEP_SECONDS},
+    },
+    "outbox-sweep": {
+        "task": "notifications.outbox_sweep",
+        "schedule": float(LINKAGE_SWEEP_SECONDS),
+        "options": {"expires": 2 * LINKAGE_SWEEP_SECONDS},
+    },
+}
+
+# --- Notifications --------------------------------------------------------------------------
+# Links in e-mails and SMS point here.
+LINKAGE_BASE_URL = env_str("LINKAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS: "console" writes them to the log; "http" POSTs {"to", "text"} to a gateway.
+LINKAGE_SMS_BACKEND = env_str("LINKAGE_SMS_BACKEND", "console")
+LINKAGE_SMS_GATEWAY_URL = env_str("LINKAGE_SMS_GATEWAY_URL", "")
+LINKAGE_SMS_GATEWAY_TOKEN = env_str("LINKAGE_SMS_GATEWAY_TOKEN", "")
+if LINKAGE_SMS_BACKEND not in {"console", "http"}:
+    raise ImproperlyConfigured("LINKAGE_SMS_BACKEND must be 'console' or 'http'")
+if LINKAGE_SMS_BACKEND == "http" and not LINKAGE_SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("LINKAGE_SMS_BACKEND=http needs LINKAGE_SMS_GATEWAY_URL")
+# Failed deliveries retry after base, 3 × base, 9 × base … seconds, up to the attempt limit.
+LINKAGE_DELIVERY_RETRY_SECONDS = env_int("LINKAGE_DELIVERY_RETRY_SECONDS", 10)
+LINKAGE_DELIVERY_MAX_ATTEMPTS = env_int("LINKAGE_DELIVERY_MAX_ATTEMPTS", 8)
+LINKAGE_DELIVERY_TIMEOUT = env_int("LINKAGE_DELIVERY_TIMEOUT", 10)
+# A queued row handed to the broker this long ago and still queued is handed over again.
+LINKAGE_OUTBOX_STALE_SECONDS = env_int("LINKAGE_OUTBOX_STALE_SECONDS", 30)
 
 # --- Auth and permissions -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

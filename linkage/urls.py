@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("incidents.urls")),
     path("", include("agencies.urls")),
+    path("", include("notifications.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("livez/", views.livez, name="livez"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

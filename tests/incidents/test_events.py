@@ -136,6 +136,15 @@ def _task(incident, code):
     return incident.assignments.get(agency__code=code)
 
 
+def _escalate(incident, code):
+    from django.utils import timezone
+
+    from incidents.escalation import escalate_due
+
+    incident.assignments.filter(agency__code=code).update(next_escalation_at=timezone.now())
+    assert escalate_due() == 1
+
+
 # (what a person does, the event types it announces)
 ACTIONS = {
     "accept": (
@@ -169,6 +178,7 @@ ACTIONS = {
         ["incident.updated", "assignment.created", "assignment.created"],  # police and traffic join at III
     ),
     "contain": (lambda d, i: services.incident_contain(incident=i, by=d.commander), ["incident.updated"]),
+    "escalate": (lambda d, i: _escalate(i, "km-medical"), ["assignment.escalated"]),
     "close": (
         lambda d, i: (
             services.incident_contain(incident=i, by=d.commander),

@@ -1,0 +1,67 @@
+"""Escalation: who hears of a task nobody accepted in time, and the sweep that finds such tasks.
+
+Deadlines live in PostgreSQL (`Assignment.next_escalation_at`), never in the broker. The sweep runs
+every few seconds (Celery beat, or a thread in the embedded mode), locks the due rows with
+SKIP LOCKED — two sweeps at once share the work, never double it — and moves each up one level in
+the same transaction as its timeline entry and its notification rows. A dead worker or a restarted
+Redis loses nothing: the next sweep finds the same rows.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import MemberRole
+from agencies.selectors import duty_chiefs, on_duty
+from notifications.services import Recipient
+
+from .models import Assignment, AssignmentStatus, EscalationTarget
+from .roles import COMMANDERS, DISPATCHERS
+
+logger = logging.getLogger("linkage.escalation")
+
+
+def step_target(plan: dict, level: int) -> str:
+    """The policy snapshot's target for `level`: its own step, else the last step below it (levels
+    past the last step repeat it), else the agency's chiefs."""
+    steps = sorted(plan.get("steps", []), key=lambda step: step["level"])
+    below = [step for step in steps if step["level"] <= level]
+    return below[-1]["notify"] if below else EscalationTarget.AGENCY_CHIEFS
+
+
+def recipients_for(assignment: Assignment, target: str) -> list[Recipient]:
+    if target == EscalationTarget.AGENCY_CHIEFS:
+        return [Recipient(member.user, member.phone) for member in duty_chiefs(agency=assignment.agency)]
+    if target == EscalationTarget.AGENCY_LIAISONS:
+        members = list(on_duty(agency=assignment.agency, roles=[MemberRole.LIAISON])) or list(
+            assignment.agency.memberships.filter(role=MemberRole.LIAISON, is_active=True).select_related("user")
+        )
+        return [Recipient(member.user, member.phone) for member in members]
+    # The incident's commander (every commander when it has none) and every dispatcher.
+    users = get_user_model().objects.filter(is_active=True)
+    people = list(users.filter(groups__name=DISPATCHERS).distinct())
+    commander = assignment.incident.commander
+    people += [commander] if commander is not None else list(users.filter(groups__name=COMMANDERS).distinct())
+    return [Recipient(user) for user in people]
+
+
+def escalate_due(*, batch: int = 200) -> int:
+    """Move every due pending task up one level. Returns how many moved."""
+    from .services import assignment_escalate
+
+    moved = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Assignment.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=AssignmentStatus.PENDING, next_escalation_at__lte=timezone.now())
+                .select_related("incident", "incident__commander", "agency")
+                .order_by("next_escalation_at")[:batch]
+            )
+            for assignment in due:
+                assignment_escalate(assignment=assignment)
+        moved += len(due)
+        if len(due) < batch:
+            return moved

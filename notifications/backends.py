@@ -1,0 +1,157 @@
+"""Delivery backends: one class per channel, one method. Adding a channel is one class here and one
+line in `backends()`.
+
+`send` returns when the message has left; it raises DeliveryError when it has not (`retry=False`
+when trying again cannot help, e.g. nobody to send it to).
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.mail import send_mail
+
+from .models import Channel, Notification
+
+logger = logging.getLogger("linkage.notifications")
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group of one person's open pages (in-app notifications)."""
+    return f"user.{user_id}"
+
+
+class Backend:
+    channel: str
+
+    def send(self, notification: Notification) -> None:
+        raise NotImplementedError
+
+
+class InAppBackend(Backend):
+    """To every page the person has open, live; the row itself is the inbox."""
+
+    channel = Channel.IN_APP
+
+    def send(self, notification: Notification) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {
+            "type": "linkage.notification",
+            "notification": {
+                "id": notification.pk,
+                "subject": notification.subject,
+                "body": notification.body,
+                "link": notification.link,
+                "level": notification.level,
+                "created_at": notification.created_at.isoformat(),
+            },
+        }
+        try:
+            async_to_sync(layer.group_send)(user_group(notification.recipient_id), message)
+        except Exception as exc:
+            raise DeliveryError(f"channel layer: {exc.__class__.__name__}: {exc}") from exc
+
+
+class EmailBackend(Backend):
+    """Through Django's mail backend (console by default, SMTP in production)."""
+
+    channel = Channel.EMAIL
+
+    def send(self, notification: Notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no e-mail address", retry=False)
+        body = notification.body
+        if notification.link:
+            body = f"{body}\n\n{settings.LINKAGE_BASE_URL}{notification.link}"
+        try:
+            send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.address])
+        except Exception as exc:
+            raise DeliveryError(f"mail: {exc.__class__.__name__}: {exc}") from exc
+
+
+class ConsoleSmsBackend(Backend):
+    """Writes the SMS to the log: the default, until a gateway is configured."""
+
+    channel = Channel.SMS
+
+    def send(self, notification: Notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no phone number", retry=False)
+        logger.info("SMS to %s: %s", notification.address, _sms_text(notification))
+
+
+class HttpSmsBackend(Backend):
+    """A generic HTTP SMS gateway: POST {"to", "text"} as JSON with a bearer token; 2xx is sent."""
+
+    channel = Channel.SMS
+
+    def send(self, notification: Notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no phone number", retry=False)
+        body = json.dumps({"to": notification.address, "text": _sms_text(notification)}).encode()
+        headers = {"Content-Type": "application/json"}
+        if settings.LINKAGE_SMS_GATEWAY_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.LINKAGE_SMS_GATEWAY_TOKEN}"
+        _post(settings.LINKAGE_SMS_GATEWAY_URL, body, headers)
+
+
+class WebhookBackend(Backend):
+    """Signed JSON to an endpoint. The receiver checks
+    hex(HMAC-SHA256(secret, f"{X-Linkage-Timestamp}.{body}")) == X-Linkage-Signature (after "sha256=")."""
+
+    channel = Channel.WEBHOOK
+
+    def send(self, notification: Notification) -> None:
+        endpoint = notification.endpoint
+        if endpoint is None or not endpoint.is_active:
+            raise DeliveryError("endpoint removed or inactive", retry=False)
+        body = json.dumps(
+            {"id": notification.pk, "cause": notification.cause, **notification.payload}, ensure_ascii=False
+        ).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Linkage-Delivery": str(notification.pk),
+            "X-Linkage-Timestamp": timestamp,
+            "X-Linkage-Signature": "sha256=" + sign(endpoint.secret, timestamp, body),
+        }
+        _post(notification.address or endpoint.url, body, headers)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def _sms_text(notification: Notification) -> str:
+    return f"{notification.subject} {notification.body}"[:300]
+
+
+def _post(url: str, body: bytes, headers: dict) -> None:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 — admin-set URL
+    try:
+        with urllib.request.urlopen(request, timeout=settings.LINKAGE_DELIVERY_TIMEOUT) as response:  # noqa: S310
+            response.read(1024)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code}", retry=exc.code >= 500 or exc.code in (408, 429)) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def backends() -> dict[str, Backend]:
+    sms = HttpSmsBackend() if settings.LINKAGE_SMS_BACKEND == "http" else ConsoleSmsBackend()
+    return {backend.channel: backend for backend in (InAppBackend(), EmailBackend(), sms, WebhookBackend())}

@@ -60,6 +60,11 @@ def prepare(*usernames: str) -> dict[str, str]:
     import json
 
     recreate_database()
+    # A fresh Redis database too: group members left by a killed server of an earlier run would make
+    # every group send walk thousands of dead channels.
+    import redis
+
+    redis.Redis.from_url(ENV["REDIS_URL"]).flushdb()
     manage("migrate", "--noinput", "-v0")
     return json.loads(manage("shell", "-c", SETUP % (usernames,)).strip().splitlines()[-1])
 

@@ -31,7 +31,19 @@ def step_target(plan: dict, level: int) -> str:
     return below[-1]["notify"] if below else EscalationTarget.AGENCY_CHIEFS
 
 
-def recipients_for(assignment: Assignment, target: str) -> list[Recipient]:
+def recipients_for(assignment: Assignment, target: str, cache: dict | None = None) -> list[Recipient]:
+    """Whom `target` means for this task, now. `cache` (one sweep's) saves asking twice for the same
+    agency's chiefs, or for the dispatchers."""
+    key = (target, assignment.agency_id, assignment.incident.commander_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    found = _recipients(assignment, target)
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
     if target == EscalationTarget.AGENCY_CHIEFS:
         return [Recipient(member.user, member.phone) for member in duty_chiefs(agency=assignment.agency)]
     if target == EscalationTarget.AGENCY_LIAISONS:
@@ -49,9 +61,10 @@ def recipients_for(assignment: Assignment, target: str) -> list[Recipient]:
 
 def escalate_due(*, batch: int = 200) -> int:
     """Move every due pending task up one level. Returns how many moved."""
-    from .services import assignment_escalate
+    from .services import assignments_escalate
 
     moved = 0
+    recipients: dict = {}
     while True:
         with transaction.atomic():
             due = list(
@@ -60,8 +73,7 @@ def escalate_due(*, batch: int = 200) -> int:
                 .select_related("incident", "incident__commander", "agency")
                 .order_by("next_escalation_at")[:batch]
             )
-            for assignment in due:
-                assignment_escalate(assignment=assignment)
+            assignments_escalate(assignments=due, recipients_cache=recipients)
         moved += len(due)
         if len(due) < batch:
             return moved

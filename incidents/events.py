@@ -104,16 +104,42 @@ def publish(entries: list[TimelineEntry]) -> None:
     """Announce these (saved) entries once the surrounding transaction commits."""
     if not entries:
         return
-    agencies_by_incident: dict[int, list[int]] = {}
-    for incident_id in {entry.incident_id for entry in entries}:
-        agencies_by_incident[incident_id] = list(
-            Assignment.objects.filter(incident_id=incident_id).values_list("agency_id", flat=True).distinct()
-        )
+    agencies_by_incident: dict[int, set[int]] = {entry.incident_id: set() for entry in entries}
+    on_them = Assignment.objects.filter(incident_id__in=agencies_by_incident).values_list("incident_id", "agency_id")
+    for incident_id, agency_id in on_them.distinct():
+        agencies_by_incident[incident_id].add(agency_id)
     messages = [
         (groups_for(incident_id=entry.incident_id, agency_ids=agencies_by_incident[entry.incident_id]), envelope(entry))
         for entry in entries
     ]
-    transaction.on_commit(lambda: send(messages))
+    if transaction.get_connection().in_atomic_block:
+        _batch_for_this_transaction().extend(messages)
+    else:  # autocommit: the entry is already committed
+        send(messages)
+
+
+def _batch_for_this_transaction() -> list:
+    """One send per transaction, however many changes it holds (a sweep escalating two hundred tasks
+    is one hand-over to the channel layer, not two hundred).
+
+    A batch is reused only while its on-commit callback is still pending in this transaction at the
+    same savepoint: a rolled-back transaction or savepoint drops the callback, and the batch with it.
+    """
+    connection = transaction.get_connection()
+    savepoints = tuple(connection.savepoint_ids)
+    batch = getattr(connection, "_linkage_live_batch", None)
+    if batch is not None and batch["savepoints"] == savepoints:
+        pending = (hook[1] for hook in connection.run_on_commit)  # (savepoint ids, callback, robust)
+        if any(callback is batch["flush"] for callback in pending):
+            return batch["messages"]
+    messages: list = []
+
+    def flush() -> None:
+        send(messages)
+
+    connection._linkage_live_batch = {"savepoints": savepoints, "messages": messages, "flush": flush}
+    transaction.on_commit(flush)
+    return messages
 
 
 def send(messages: list[tuple[list[str], dict]]) -> None:

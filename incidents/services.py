@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from notifications.services import notify, notify_webhooks
+from notifications.services import Message, notify_many, notify_webhooks_many
 
 from .errors import TransitionError
 from .escalation import recipients_for, step_target
@@ -554,79 +554,102 @@ def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, re
 # --- Escalation -----------------------------------------------------------------------------
 
 
-def assignment_escalate(*, assignment: Assignment) -> Assignment:
-    """Move a due pending task up one level of its policy snapshot: timeline entry, notifications,
-    webhooks, and the next level's time (none after the policy's last level). The caller (the sweep)
-    holds the row's lock; a task no longer pending or not yet due is left alone."""
-    now = timezone.now()
-    due = assignment.next_escalation_at
-    if assignment.status != A.PENDING or due is None or due > now:
-        return assignment
-    plan = assignment.escalation_plan or {}
-    level = assignment.escalation_level + 1
-    interval = int(plan.get("interval_seconds") or 120)
-    last = int(plan.get("max_level") or 1)
-    assignment.escalation_level = level
-    assignment.escalated_at = now
-    assignment.next_escalation_at = now + timedelta(seconds=interval) if level < last else None
-    assignment.save(update_fields=["escalation_level", "escalated_at", "next_escalation_at"])
+def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dict | None = None) -> list[Assignment]:
+    """Move due pending tasks up one level of their policy snapshots: each gets a timeline entry,
+    notifications and webhooks, and the next level's time (none after the policy's last level).
 
-    incident = assignment.incident
-    people = recipients_for(assignment, step_target(plan, level))
-    timeline_add(
-        incident=incident,
-        kind=TimelineKind.ASSIGNMENT_ESCALATED,
-        actor=None,
-        assignment=assignment,
-        data={
-            "agency": assignment.agency.code,
-            "level": level,
-            "due": due.isoformat(),
-            "notified": sorted({person.user.get_username() for person in people}),
-        },
-    )
-    cause = f"assignment:{assignment.pk}:escalation"
-    with translation.override(settings.LANGUAGE_CODE):
-        values = {
-            "reference": incident.reference,
-            "agency": assignment.agency.name,
-            "level": level,
-            "title": incident.title,
-            "address": incident.address or "—",
-            "due": timezone.localtime(due).strftime("%H:%M:%S"),
-            "task": assignment.task,
-        }
-        subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
-        body = (
-            _(
-                "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s), due at %(due)s. "
-                "Task: %(task)s"
-            )
-            % values
+    The caller (the sweep) holds the rows' locks; a task no longer pending or not yet due is left
+    alone. The writes are batched — one update, one timeline insert, one outbox insert for the lot —
+    so that a sweep keeps up with a city's worth of deadlines. Returns the tasks it moved."""
+    now = timezone.now()
+    moved, entries, messages, hooks = [], [], [], []
+    for assignment in assignments:
+        due = assignment.next_escalation_at
+        if assignment.status != A.PENDING or due is None or due > now:
+            continue
+        plan = assignment.escalation_plan or {}
+        level = assignment.escalation_level + 1
+        interval = int(plan.get("interval_seconds") or 120)
+        assignment.escalation_level = level
+        assignment.escalated_at = now
+        assignment.next_escalation_at = (
+            now + timedelta(seconds=interval) if level < int(plan.get("max_level") or 1) else None
         )
-    notify(cause=cause, level=level, recipients=people, subject=subject, body=body, link=f"/incidents/{incident.pk}/")
-    notify_webhooks(
-        cause=cause,
-        level=level,
-        event_type="assignment.escalated",
-        payload={
-            "incident": {
-                "id": incident.pk,
-                "reference": incident.reference,
-                "kind": incident.kind,
-                "severity": incident.severity,
-                "title": incident.title,
-            },
-            "assignment": {
-                "id": assignment.pk,
-                "agency": assignment.agency.code,
-                "status": assignment.status,
-                "escalation_level": level,
-                "accept_by": assignment.accept_by.isoformat(),
-            },
-        },
-    )
+        people = recipients_for(assignment, step_target(plan, level), recipients_cache)
+        entries.append(
+            timeline_entry(
+                incident=assignment.incident,
+                kind=TimelineKind.ASSIGNMENT_ESCALATED,
+                actor=None,
+                assignment=assignment,
+                data={
+                    "agency": assignment.agency.code,
+                    "level": level,
+                    "due": due.isoformat(),
+                    "notified": sorted({person.user.get_username() for person in people}),
+                },
+            )
+        )
+        cause = f"assignment:{assignment.pk}:escalation"
+        subject, body = _escalation_message(assignment, due)
+        link = f"/incidents/{assignment.incident_id}/"
+        messages.append(Message(cause=cause, level=level, recipients=people, subject=subject, body=body, link=link))
+        hooks.append((cause, level, _escalation_payload(assignment)))
+        moved.append(assignment)
+    if not moved:
+        return moved
+    Assignment.objects.bulk_update(moved, ["escalation_level", "escalated_at", "next_escalation_at"])
+    timeline_add_many(entries)
+    notify_many(messages)
+    notify_webhooks_many(event_type="assignment.escalated", items=hooks)
+    return moved
+
+
+def assignment_escalate(*, assignment: Assignment) -> Assignment:
+    """One task (locked by the caller) up one level; see `assignments_escalate`."""
+    assignments_escalate(assignments=[assignment])
     return assignment
+
+
+def _escalation_message(assignment: Assignment, due) -> tuple[str, str]:
+    """Subject and body, in the site's language (people have no language of their own yet)."""
+    incident = assignment.incident
+    values = {
+        "reference": incident.reference,
+        "agency": assignment.agency.name,
+        "level": assignment.escalation_level,
+        "title": incident.title,
+        "address": incident.address or "—",
+        "due": timezone.localtime(due).strftime("%H:%M:%S"),
+        "task": assignment.task,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
+        body = _(
+            "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s), due at %(due)s. "
+            "Task: %(task)s"
+        )
+        return subject, body % values
+
+
+def _escalation_payload(assignment: Assignment) -> dict:
+    incident = assignment.incident
+    return {
+        "incident": {
+            "id": incident.pk,
+            "reference": incident.reference,
+            "kind": incident.kind,
+            "severity": incident.severity,
+            "title": incident.title,
+        },
+        "assignment": {
+            "id": assignment.pk,
+            "agency": assignment.agency.code,
+            "status": assignment.status,
+            "escalation_level": assignment.escalation_level,
+            "accept_by": assignment.accept_by.isoformat(),
+        },
+    }
 
 
 # --- Notes ----------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Channel, Notification, NotificationStatus, WebhookEndpoint
@@ -22,47 +21,72 @@ class Recipient:
     phone: str = ""
 
 
+@dataclass(frozen=True)
+class Message:
+    """What to tell whom, about what (`cause`) at which `level`."""
+
+    cause: str
+    level: int
+    recipients: list[Recipient]
+    subject: str
+    body: str
+    link: str = ""
+
+
 def notify(*, cause: str, level: int, recipients: list[Recipient], subject: str, body: str, link: str = "") -> None:
     """One row per recipient and channel they can be reached by: in-app always, e-mail if they have an
     address, SMS if they have a phone. The same (cause, level, recipient, channel) twice is one row."""
-    rows, seen = [], set()
-    for recipient in recipients:
-        user = recipient.user
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        common = {
-            "cause": cause,
-            "level": level,
-            "recipient": user,
-            "subject": subject[:200],
-            "body": body,
-            "link": link,
-        }
-        rows.append(Notification(channel=Channel.IN_APP, **common))
-        if user.email:
-            rows.append(Notification(channel=Channel.EMAIL, address=user.email, **common))
-        if recipient.phone:
-            rows.append(Notification(channel=Channel.SMS, address=recipient.phone, **common))
+    notify_many([Message(cause, level, recipients, subject, body, link)])
+
+
+def notify_many(messages: list[Message]) -> None:
+    """`notify` for several messages, in one insert."""
+    rows = []
+    for message in messages:
+        seen = set()
+        for recipient in message.recipients:
+            user = recipient.user
+            if user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            common = {
+                "cause": message.cause,
+                "level": message.level,
+                "recipient": user,
+                "subject": message.subject[:200],
+                "body": message.body,
+                "link": message.link,
+            }
+            rows.append(Notification(channel=Channel.IN_APP, **common))
+            if user.email:
+                rows.append(Notification(channel=Channel.EMAIL, address=user.email, **common))
+            if recipient.phone:
+                rows.append(Notification(channel=Channel.SMS, address=recipient.phone, **common))
     _queue(rows)
 
 
 def notify_webhooks(*, cause: str, level: int, event_type: str, payload: dict) -> None:
     """One row per active endpoint that asked for this event type."""
-    rows = [
-        Notification(
-            cause=cause,
-            level=level,
-            channel=Channel.WEBHOOK,
-            endpoint=endpoint,
-            address=endpoint.url,
-            subject=event_type,
-            payload={"type": event_type, **payload},
-        )
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
-        if endpoint.wants(event_type)
-    ]
-    _queue(rows)
+    notify_webhooks_many(event_type=event_type, items=[(cause, level, payload)])
+
+
+def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]]) -> None:
+    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if endpoint.wants(event_type)]
+    _queue(
+        [
+            Notification(
+                cause=cause,
+                level=level,
+                channel=Channel.WEBHOOK,
+                endpoint=endpoint,
+                address=endpoint.url,
+                subject=event_type,
+                payload={"type": event_type, **payload},
+            )
+            for cause, level, payload in items
+            for endpoint in endpoints
+        ]
+    )
 
 
 def _queue(rows: list[Notification]) -> None:
@@ -73,11 +97,11 @@ def _queue(rows: list[Notification]) -> None:
         row.next_attempt_at = now
         row.enqueued_at = now
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    keys = Q()
-    for cause, level in {(row.cause, row.level) for row in rows}:
-        keys |= Q(cause=cause, level=level)
+    # (Conflicting rows are skipped and come back without ids: ask for the ids of this moment's rows.)
     ids = list(
-        Notification.objects.filter(keys, status=NotificationStatus.QUEUED, attempts=0).values_list("pk", flat=True)
+        Notification.objects.filter(
+            cause__in={row.cause for row in rows}, enqueued_at=now, status=NotificationStatus.QUEUED, attempts=0
+        ).values_list("pk", flat=True)
     )
     transaction.on_commit(lambda: enqueue(ids))
 

@@ -281,3 +281,20 @@ def test_a_channel_layer_that_is_down_costs_the_push_not_the_change(
     finally:
         channel_layers.backends.pop("default", None)
     assert Incident.objects.get(pk=fire_incident.pk).timeline.filter(text="仍然记录").exists()
+
+
+def test_a_change_after_a_rolled_back_one_is_still_announced(demo, fire_incident, django_capture_on_commit_callbacks):
+    board = Listener(BOARD_GROUP)
+
+    def fails():
+        with transaction.atomic():
+            services.note_add(incident=fire_incident, by=demo.fire_liaison, text="撤回")
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError):
+            fails()
+        with transaction.atomic():
+            services.note_add(incident=fire_incident, by=demo.fire_liaison, text="第一条")
+            services.note_add(incident=fire_incident, by=demo.fire_liaison, text="第二条")
+    assert [event["entry"]["text"] for event in board.events()] == ["第一条", "第二条"]

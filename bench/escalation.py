@@ -64,6 +64,16 @@ rows = rows.annotate(late=F("escalated_at") - F("accept_by"))
 print(json.dumps([row.late.total_seconds() for row in rows]))
 """
 
+DELIVERY = """
+import json
+from django.db.models import F
+from notifications.models import Notification
+rows = Notification.objects.filter(cause__startswith="assignment:")
+sent = rows.filter(status="sent").annotate(lag=F("sent_at") - F("created_at"))
+print(json.dumps({"rows": rows.count(), "queued": rows.filter(status="queued").count(),
+                  "lag": [row.lag.total_seconds() for row in sent]}))
+"""
+
 SWEEP_ONCE = """
 import json, time
 from incidents.escalation import escalate_due
@@ -88,9 +98,9 @@ def last_json(output: str):
     return json.loads(output.strip().splitlines()[-1])
 
 
-def start(env, *args, log: Path) -> subprocess.Popen:
+def start(env, *args, log: Path, nice: int = 0) -> subprocess.Popen:
     return subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "linkage.celery:app", *args],
+        [*(["nice", "-n", str(nice)] if nice else []), PYTHON, "-m", "celery", "-A", "linkage.celery:app", *args],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -104,6 +114,10 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--window", type=float, default=60)
     parser.add_argument("--sweep", type=int, default=1)
+    parser.add_argument(
+        "--no-delivery", action="store_true", help="no notifications worker: the sweep alone on the machine"
+    )
+    parser.add_argument("--delivery-nice", type=int, default=0, help="run the notifications worker at this niceness")
     args = parser.parse_args()
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
@@ -112,15 +126,14 @@ def main() -> None:
     env = {
         **ENV,
         "LINKAGE_SWEEP_SECONDS": str(args.sweep),
+        "LINKAGE_LOG_LEVEL": "INFO",  # the worker logs each sweep's own duration
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
-    processes = [
-        start(env, "worker", "-Q", "escalation", "--pool=solo", "-n", "escalation@%h", log=logs / "escalation.log"),
-        start(
-            env, "worker", "-Q", "notifications", "--concurrency=2", "-n", "notifications@%h", log=logs / "notify.log"
-        ),
-        start(env, "beat", log=logs / "beat.log"),
-    ]
+    escalation = ["worker", "-Q", "escalation", "--pool=solo", "-n", "escalation@%h", "-l", "INFO"]
+    processes = [start(env, *escalation, log=logs / "escalation.log"), start(env, "beat", log=logs / "beat.log")]
+    if not args.no_delivery:
+        delivery = ["worker", "-Q", "notifications", "--concurrency=2", "-n", "notifications@%h"]
+        processes.append(start(env, *delivery, log=logs / "notify.log", nice=args.delivery_nice))
     try:
         time.sleep(8)  # workers and beat up
         span = last_json(manage("shell", "-c", INSERT % (args.tasks, 5.0, args.window)))
@@ -131,6 +144,10 @@ def main() -> None:
                 break
             time.sleep(2)
         lateness = last_json(manage("shell", "-c", LATENESS))
+        delivery = last_json(manage("shell", "-c", DELIVERY))
+        while not args.no_delivery and delivery["queued"] and time.monotonic() < deadline:
+            time.sleep(2)
+            delivery = last_json(manage("shell", "-c", DELIVERY))
     finally:
         for process in processes:
             process.terminate()
@@ -154,7 +171,9 @@ def main() -> None:
     durations = [seconds for seconds, _moved in sweeps]
     print(
         f"{args.tasks} tasks due evenly over {args.window:.0f} s ({span['first_due']} … {span['last_due']}), "
-        f"sweep every {args.sweep} s; escalation worker (solo) + notifications worker (2 processes)\n"
+        f"sweep every {args.sweep} s; escalation worker (solo)"
+        f"{'' if args.no_delivery else ' + notifications worker (2 processes) delivering as it goes'}"
+        f"{f', at niceness {args.delivery_nice}' if args.delivery_nice and not args.no_delivery else ''}\n"
     )
     print(f"escalated: {len(lateness)} of {args.tasks}")
     if lateness:
@@ -168,6 +187,12 @@ def main() -> None:
             f"sweeps: {len(sweeps)}  duration s p50 {statistics.median(durations):.3f}  "
             f"p99 {percentile(durations, 0.99):.3f}  max {max(durations):.3f}  "
             f"(largest moved {biggest[1]} in {biggest[0]:.3f} s)"
+        )
+    if delivery["lag"]:
+        lag = delivery["lag"]
+        print(
+            f"delivered: {len(lag)} of {delivery['rows']} notifications; created → sent s: "
+            f"p50 {statistics.median(lag):.2f}  p99 {percentile(lag, 0.99):.2f}  max {max(lag):.2f}"
         )
     print(f"baseline: one sweep over {args.tasks} pending, none due: {baseline['seconds'] * 1000:.1f} ms")
     print(

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
 from redis.exceptions import RedisError
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -88,3 +90,10 @@ class Pagination(PageNumberPagination):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# Error responses every API module documents alike.
+E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Bad input: a message per field.")
+E401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+E404 = OpenApiResponse(ErrorSerializer, description="No such thing, or not one you may see.")
+E_PAGE = OpenApiResponse(ErrorSerializer, description="No such page.")

@@ -146,6 +146,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "incidents.escalation_sweep": {"queue": "escalation"},
     "notifications.deliver": {"queue": "notifications"},
+    "notifications.deliver_many": {"queue": "notifications"},
     "notifications.outbox_sweep": {"queue": "notifications"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "notifications"

@@ -106,16 +106,24 @@ def _queue(rows: list[Notification]) -> None:
     transaction.on_commit(lambda: enqueue(ids))
 
 
-def enqueue(ids: list[int]) -> None:
-    """Hand rows to the delivery task. A broker that is down loses nothing: the rows stay queued and
-    the outbox sweep hands them over again."""
-    from .tasks import deliver
+# Rows per delivery message: fewer messages for a burst, while one slow endpoint holds up few others.
+DELIVERY_CHUNK = 20
 
-    for notification_id in ids:
+
+def enqueue(ids: list[int]) -> None:
+    """Hand rows to the delivery tasks. A broker that is down loses nothing: the rows stay queued and
+    the outbox sweep hands them over again."""
+    from .tasks import deliver, deliver_many
+
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        chunk = ids[start : start + DELIVERY_CHUNK]
         try:
-            deliver.delay(notification_id)
+            if len(chunk) == 1:
+                deliver.delay(chunk[0])
+            else:
+                deliver_many.delay(chunk)
         except Exception:
-            logger.warning("broker unavailable; notification %s left to the outbox sweep", notification_id)
+            logger.warning("broker unavailable; %d notification(s) left to the outbox sweep", len(ids) - start)
             return
 
 

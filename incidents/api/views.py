@@ -18,7 +18,7 @@ from incidents.models import LinkagePlan
 from incidents.plans import plan_expand
 from incidents.roles import is_dispatcher
 from incidents.selectors import assignments_visible_to, incident_list, timeline_for
-from linkage.api import ErrorSerializer, WriteThrottle
+from linkage.api import E400, E401, E404, E_PAGE, ErrorSerializer, WriteThrottle
 
 from .serializers import (
     AssignmentAddSerializer,
@@ -37,11 +37,7 @@ from .serializers import (
     TimelineQuerySerializer,
 )
 
-E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Bad input: a message per field.")
-E401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 E403 = OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this.")
-E404 = OpenApiResponse(ErrorSerializer, description="No such thing, or not one you may see.")
-E_PAGE = OpenApiResponse(ErrorSerializer, description="No such page.")
 E409 = OpenApiResponse(
     ErrorSerializer, description="The state machine does not allow this now (or someone was faster)."
 )

@@ -1,11 +1,11 @@
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from linkage.api import ErrorSerializer
+from linkage.api import E400, E401, E404, E_PAGE
 from notifications.models import Channel, Notification, NotificationStatus
 from notifications.selectors import notifications_of
 
@@ -26,12 +26,12 @@ class NotificationFilter(django_filters.FilterSet):
     list=extend_schema(
         operation_id="notifications_list",
         summary="Your notifications, every channel, each with its delivery attempts",
-        responses={200: NotificationSerializer(many=True), 401: ErrorSerializer},
+        responses={200: NotificationSerializer(many=True), 400: E400, 401: E401, 404: E_PAGE},
     ),
     retrieve=extend_schema(
         operation_id="notifications_retrieve",
         summary="One of your notifications",
-        responses={200: NotificationSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: NotificationSerializer, 401: E401, 404: E404},
     ),
 )
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -45,7 +45,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         operation_id="notifications_read",
         summary="Mark as read",
         request=None,
-        responses={200: NotificationSerializer, 404: OpenApiResponse(ErrorSerializer)},
+        responses={200: NotificationSerializer, 401: E401, 404: E404},
     )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):

@@ -27,6 +27,7 @@
     item.appendChild(title);
     item.appendChild(text);
     box.appendChild(item);
+    while (box.children.length > 3) { box.removeChild(box.firstChild); }  // the newest three; the rest wait in the inbox
     setTimeout(function () { item.remove(); }, 15000);
   }
 

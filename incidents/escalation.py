@@ -8,6 +8,7 @@ Redis loses nothing: the next sweep finds the same rows.
 """
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -61,8 +62,6 @@ def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
 
 def escalate_due(*, batch: int = 200) -> int:
     """Move every due pending task up one level. Returns how many moved."""
-    from .services import assignments_escalate
-
     moved = 0
     recipients: dict = {}
     while True:
@@ -73,7 +72,34 @@ def escalate_due(*, batch: int = 200) -> int:
                 .select_related("incident", "incident__commander", "agency")
                 .order_by("next_escalation_at")[:batch]
             )
-            assignments_escalate(assignments=due, recipients_cache=recipients)
-        moved += len(due)
+            moved += _escalate_batch(due, recipients)
         if len(due) < batch:
             return moved
+
+
+def _escalate_batch(due: list[Assignment], recipients: dict) -> int:
+    """The batch together; should that fail, each task alone, so that one bad task (a broken policy
+    snapshot, say) cannot hold up every escalation behind it: it is logged and retried later."""
+    from .services import assignments_escalate
+
+    try:
+        with transaction.atomic():
+            return len(assignments_escalate(assignments=due, recipients_cache=recipients))
+    except Exception:
+        logger.exception("escalating a batch of %d failed; escalating them one by one", len(due))
+    moved = 0
+    for assignment in due:
+        assignment.refresh_from_db(fields=["escalation_level", "escalated_at", "next_escalation_at", "status"])
+        try:
+            with transaction.atomic():
+                moved += len(assignments_escalate(assignments=[assignment], recipients_cache=recipients))
+        except Exception:
+            logger.exception("escalating %s failed; trying again in a minute", assignment.pk)
+            Assignment.objects.filter(pk=assignment.pk).update(
+                next_escalation_at=timezone.now() + timedelta(seconds=POISON_RETRY_SECONDS)
+            )
+    return moved
+
+
+# A task whose escalation raised is tried again this much later (and logged each time).
+POISON_RETRY_SECONDS = 60

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from notifications.services import Message, notify_many, notify_webhooks_many
+from notifications.services import Message, notify_many, notify_webhooks_many, withdraw
 
 from .errors import TransitionError
 from .escalation import recipients_for, step_target
@@ -491,6 +491,8 @@ def _assignment_set_status(
     if current == A.PENDING:
         assignment.next_escalation_at = None  # answered one way or another: escalation stops
         fields.append("next_escalation_at")
+        # …at once: escalation notices not yet out (or waiting to retry) are withdrawn.
+        withdraw(cause=escalation_cause(assignment))
     if target == A.ACCEPTED:
         assignment.accepted_by = person(by)
         fields.append("accepted_by")
@@ -586,11 +588,13 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
                     "agency": assignment.agency.code,
                     "level": level,
                     "due": due.isoformat(),
-                    "notified": sorted({person.user.get_username() for person in people}),
+                    # How many, not who: the timeline goes to every agency on the incident, and who is
+                    # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
+                    "notified": len({person.user.pk for person in people}),
                 },
             )
         )
-        cause = f"assignment:{assignment.pk}:escalation"
+        cause = escalation_cause(assignment)
         subject, body = _escalation_message(assignment, due)
         link = f"/incidents/{assignment.incident_id}/"
         messages.append(Message(cause=cause, level=level, recipients=people, subject=subject, body=body, link=link))
@@ -603,6 +607,10 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
     notify_many(messages)
     notify_webhooks_many(event_type="assignment.escalated", items=hooks)
     return moved
+
+
+def escalation_cause(assignment: Assignment) -> str:
+    return f"assignment:{assignment.pk}:escalation"
 
 
 def assignment_escalate(*, assignment: Assignment) -> Assignment:

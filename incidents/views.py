@@ -229,6 +229,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         open_agencies = {a.agency_id for a in assignments if a.is_open}
         contacts = list(on_duty(roles=None).filter(agency_id__in=open_agencies).order_by("agency__code", "role"))
     on_it = {a.agency_id for a in assignments if a.is_open}
+    timeline = list(timeline_for(user, incident))
     return render(
         request,
         "incidents/detail.html",
@@ -236,7 +237,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "assignments": assignments,
             "actable": assignment_ids_actable_by(user, [a.pk for a in assignments]),
-            "timeline": list(timeline_for(user, incident)),
+            "timeline": timeline,
+            "last_seq": timeline[-1].pk if timeline else 0,
             "contacts": contacts,
             "is_dispatcher": dispatcher,
             "is_commander": commander,

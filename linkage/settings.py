@@ -183,6 +183,7 @@ if LINKAGE_SMS_BACKEND == "http" and not LINKAGE_SMS_GATEWAY_URL:
 LINKAGE_DELIVERY_RETRY_SECONDS = env_int("LINKAGE_DELIVERY_RETRY_SECONDS", 10)
 LINKAGE_DELIVERY_MAX_ATTEMPTS = env_int("LINKAGE_DELIVERY_MAX_ATTEMPTS", 8)
 LINKAGE_DELIVERY_TIMEOUT = env_int("LINKAGE_DELIVERY_TIMEOUT", 10)
+EMAIL_TIMEOUT = LINKAGE_DELIVERY_TIMEOUT  # a slow mail server costs one attempt, not a stuck worker
 # A queued row handed to the broker this long ago and still queued is handed over again.
 LINKAGE_OUTBOX_STALE_SECONDS = env_int("LINKAGE_OUTBOX_STALE_SECONDS", 30)
 

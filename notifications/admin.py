@@ -38,10 +38,12 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send again (failed or queued ones)"))
     def send_again(self, request, queryset):
         chosen = queryset.exclude(status=NotificationStatus.SENT)
-        ids = list(chosen.values_list("pk", flat=True))
-        chosen.update(status=NotificationStatus.QUEUED, next_attempt_at=timezone.now(), enqueued_at=timezone.now())
-        enqueue(ids)
-        self.message_user(request, _("%(count)d notification(s) queued again.") % {"count": len(ids)})
+        rows = list(chosen.values_list("pk", "channel"))
+        now = timezone.now()
+        # A fresh set of attempts: a row that used them all up would otherwise fail again at once.
+        chosen.update(status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now, enqueued_at=now)
+        enqueue(rows)
+        self.message_user(request, _("%(count)d notification(s) queued again.") % {"count": len(rows)})
 
 
 @admin.register(WebhookEndpoint)

@@ -141,12 +141,25 @@ def _sms_text(notification: Notification) -> str:
     return f"{notification.subject} {notification.body}"[:300]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer we do not follow: urllib would re-send as a GET without the body (and
+    with our signature or gateway token) to wherever it points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(url: str, body: bytes, headers: dict) -> None:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 — admin-set URL
     try:
-        with urllib.request.urlopen(request, timeout=settings.LINKAGE_DELIVERY_TIMEOUT) as response:  # noqa: S310
+        with _opener.open(request, timeout=settings.LINKAGE_DELIVERY_TIMEOUT) as response:
             response.read(1024)
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise DeliveryError(f"HTTP {exc.code} redirect (not followed)", retry=False) from exc
         raise DeliveryError(f"HTTP {exc.code}", retry=exc.code >= 500 or exc.code in (408, 429)) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc

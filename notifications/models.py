@@ -24,6 +24,7 @@ class NotificationStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # its cause went away before it was sent
 
 
 class WebhookEndpoint(models.Model):

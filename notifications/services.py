@@ -98,33 +98,50 @@ def _queue(rows: list[Notification]) -> None:
         row.enqueued_at = now
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # (Conflicting rows are skipped and come back without ids: ask for the ids of this moment's rows.)
-    ids = list(
+    made = list(
         Notification.objects.filter(
             cause__in={row.cause for row in rows}, enqueued_at=now, status=NotificationStatus.QUEUED, attempts=0
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "channel")
     )
-    transaction.on_commit(lambda: enqueue(ids))
+    transaction.on_commit(lambda: enqueue(made))
 
 
-# Rows per delivery message: fewer messages for a burst, while one slow endpoint holds up few others.
-DELIVERY_CHUNK = 20
+def withdraw(*, cause: str) -> int:
+    """The cause is gone (the task was accepted): rows not yet sent are not sent. Returns how many."""
+    return Notification.objects.filter(cause=cause, status=NotificationStatus.QUEUED).update(
+        status=NotificationStatus.WITHDRAWN
+    )
 
 
-def enqueue(ids: list[int]) -> None:
-    """Hand rows to the delivery tasks. A broker that is down loses nothing: the rows stay queued and
-    the outbox sweep hands them over again."""
+# Rows per delivery message, by channel: fewer messages for a burst, while a chunk of slow sends
+# (each up to LINKAGE_DELIVERY_TIMEOUT) stays inside the task's soft time limit, and one slow
+# webhook receiver holds up nobody else.
+DELIVERY_CHUNK = {Channel.IN_APP: 20, Channel.EMAIL: 4, Channel.SMS: 4, Channel.WEBHOOK: 1}
+
+
+def enqueue(rows: list[tuple[int, str]]) -> None:
+    """Hand (id, channel) rows to the delivery tasks. A broker that is down loses nothing: the rows
+    stay queued and the outbox sweep hands them over again."""
     from .tasks import deliver, deliver_many
 
-    for start in range(0, len(ids), DELIVERY_CHUNK):
-        chunk = ids[start : start + DELIVERY_CHUNK]
-        try:
-            if len(chunk) == 1:
-                deliver.delay(chunk[0])
-            else:
-                deliver_many.delay(chunk)
-        except Exception:
-            logger.warning("broker unavailable; %d notification(s) left to the outbox sweep", len(ids) - start)
-            return
+    by_channel: dict[str, list[int]] = {}
+    for notification_id, channel in rows:
+        by_channel.setdefault(channel, []).append(notification_id)
+    for channel, ids in by_channel.items():
+        size = DELIVERY_CHUNK.get(channel, 1)
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            try:
+                if len(chunk) == 1:
+                    deliver.delay(chunk[0])
+                else:
+                    deliver_many.delay(chunk)
+            except Exception:
+                if settings.CELERY_TASK_ALWAYS_EAGER:  # a delivery's own error (embedded): go on with the rest
+                    logger.exception("delivery of %s failed; the outbox sweep tries again", chunk)
+                    continue
+                logger.warning("broker unavailable; notifications left to the outbox sweep")
+                return
 
 
 def retry_delay_seconds(attempts: int) -> int:

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -51,6 +52,8 @@ def deliver_now(notification_id: int) -> str:
             backends()[notification.channel].send(notification)
         except DeliveryError as exc:
             error = exc
+        except SoftTimeLimitExceeded:
+            raise  # out of time: roll this row back to queued; the outbox sweep hands it over again
         except Exception as exc:  # a backend's bug is one failed attempt, not a lost notification
             logger.exception("delivery of notification %s raised", notification_id)
             error = DeliveryError(f"{exc.__class__.__name__}: {exc}")
@@ -80,13 +83,13 @@ def requeue_due(*, limit: int = 1000) -> int:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.LINKAGE_OUTBOX_STALE_SECONDS)
     with transaction.atomic():
-        ids = list(
+        rows = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale) | Q(enqueued_at__lt=F("next_attempt_at")))
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "channel")[:limit]
         )
-        Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
-    transaction.on_commit(lambda: enqueue(ids))
-    return len(ids)
+        Notification.objects.filter(pk__in=[pk for pk, _channel in rows]).update(enqueued_at=now)
+    transaction.on_commit(lambda: enqueue(rows))
+    return len(rows)

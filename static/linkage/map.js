@@ -29,10 +29,11 @@
         radius: 12 - point.severity * 1.5, color: "#1b1f24", weight: 2,
         fillColor: SEVERITY_COLOURS[point.severity] || "#555", fillOpacity: 0.9,
       });
-      var link = document.createElement("a");
+      var link = document.createElement("a"), tip = document.createElement("span");
       link.href = point.url;
       link.textContent = point.label;
-      marker.bindTooltip(point.label).bindPopup(link);
+      tip.textContent = point.label;  // never HTML: titles come from people and CAP feeds
+      marker.bindTooltip(tip).bindPopup(link);
       board.layer.addLayer(marker);
       bounds.push([point.lat, point.lng]);
     });

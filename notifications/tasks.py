@@ -25,7 +25,11 @@ def deliver(notification_id: int) -> str:
     return deliver_now(notification_id)
 
 
-@shared_task(name="notifications.deliver_many")
+# A chunk of 20 slow sends (each up to LINKAGE_DELIVERY_TIMEOUT) must fit in its time limit.
+_CHUNK_SECONDS = 20 * settings.LINKAGE_DELIVERY_TIMEOUT
+
+
+@shared_task(name="notifications.deliver_many", soft_time_limit=_CHUNK_SECONDS + 15, time_limit=_CHUNK_SECONDS + 30)
 def deliver_many(notification_ids: list[int]) -> list[str]:
     """Several rows in one message (each still locked, checked and recorded on its own): a sweep that
     escalates two hundred tasks hands over its six hundred notifications in a few dozen messages."""

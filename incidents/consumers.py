@@ -5,49 +5,20 @@ closes the handshake. The sockets only listen: changes go through the services (
 come from the one sender in events.py.
 """
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from agencies.models import Membership
+from linkage.consumers import GroupConsumer
 
 from .events import BOARD_GROUP, agency_group, incident_group
 from .models import Incident
 from .roles import can_view_all_incidents, is_commander, is_dispatcher
 from .selectors import can_view_incident
 
-# Close code for "not allowed": the 4000s are the application's own (RFC 6455 §7.4.2).
-FORBIDDEN = 4403
 
-
-class LiveConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
-
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        group = None
-        if user is not None and user.is_authenticated and user.is_active:
-            group = await database_sync_to_async(self.group_for)(user)
-        if group is None:
-            await self.close(code=FORBIDDEN)
-            return
-        self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs) -> None:
-        """A client may ping to keep proxies from closing an idle socket; nothing else is read."""
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+class LiveConsumer(GroupConsumer):
+    """An incident-event socket: forwards the envelope, already JSON, as it comes."""
 
     async def linkage_event(self, message) -> None:
-        await self.send(text_data=message["text"])  # the envelope, already JSON
-
-    def group_for(self, user) -> str | None:
-        raise NotImplementedError
+        await self.send(text_data=message["text"])
 
 
 class AgencyConsumer(LiveConsumer):

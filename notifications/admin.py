@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import DeliveryAttempt, Notification, NotificationStatus, WebhookEndpoint
-from .services import enqueue
+from .services import send_again
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -37,13 +36,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send again (failed or queued ones)"))
     def send_again(self, request, queryset):
-        chosen = queryset.exclude(status=NotificationStatus.SENT)
-        rows = list(chosen.values_list("pk", "channel"))
-        now = timezone.now()
-        # A fresh set of attempts: a row that used them all up would otherwise fail again at once.
-        chosen.update(status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now, enqueued_at=now)
-        enqueue(rows)
-        self.message_user(request, _("%(count)d notification(s) queued again.") % {"count": len(rows)})
+        count = send_again(queryset)
+        self.message_user(request, _("%(count)d notification(s) queued again.") % {"count": count})
 
 
 @admin.register(WebhookEndpoint)

@@ -113,6 +113,17 @@ def withdraw(*, cause: str) -> int:
     )
 
 
+def send_again(notifications) -> int:
+    """Queue failed (or still queued) rows once more with a fresh set of attempts — a row that used
+    them all up would otherwise fail again at once. Sent rows are left alone. Returns how many."""
+    chosen = notifications.exclude(status=NotificationStatus.SENT)
+    rows = list(chosen.values_list("pk", "channel"))
+    now = timezone.now()
+    chosen.update(status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now, enqueued_at=now)
+    transaction.on_commit(lambda: enqueue(rows))
+    return len(rows)
+
+
 # Rows per delivery message, by channel: fewer messages for a burst (the broker traffic, not the
 # sends, was what slowed the escalation sweep), while one slow webhook receiver holds up nobody else.
 # `deliver_many`'s time limits grow with its chunk (see tasks.py).

@@ -55,6 +55,8 @@ def test_admin_lists_agencies_and_incidents(client, demo, two_incidents):
         "/admin/incidents/incident/",
         f"/admin/incidents/incident/{two_incidents[0].pk}/change/",
         "/admin/incidents/assignment/",
+        "/admin/notifications/notification/?status__exact=failed",
+        "/admin/notifications/webhookendpoint/",
         f"/admin/agencies/agency/{demo.agency('km-fire').pk}/change/",
         f"/admin/incidents/linkageplan/{two_incidents[0].assignments.first().plan_step.plan_id}/change/",
     ):

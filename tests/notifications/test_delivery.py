@@ -123,3 +123,20 @@ def test_header_counts_unread_and_the_inbox_marks_them_read(client, demo):
     assert 'data-count="0"' in client.get("/dashboard/").content.decode()
     client.force_login(demo.fire_liaison)
     assert client.post(f"/notifications/{row.pk}/open/").status_code == 404  # not theirs
+
+
+def test_sending_again_gives_a_failed_row_a_fresh_set_of_attempts(demo, settings, django_capture_on_commit_callbacks):
+    from notifications.services import send_again
+
+    settings.LINKAGE_DELIVERY_MAX_ATTEMPTS = 1
+    settings.EMAIL_BACKEND = "tests.notifications.broken_mail.EmailBackend"
+    tell(demo)
+    email = Notification.objects.get(channel="email")
+    deliver_now(email.pk)
+    email.refresh_from_db()
+    assert email.status == "failed"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=False):
+        assert send_again(Notification.objects.filter(pk=email.pk)) == 1
+    assert deliver_now(email.pk) == "sent"
+    assert [attempt.ok for attempt in email.delivery_attempts.all()] == [False, True]

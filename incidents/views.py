@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
@@ -65,7 +66,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(default)
 
 
-def _run(request: HttpRequest, action, *, done: str) -> bool:
+def _run(request: HttpRequest, action, *, done: str) -> None:
     """Call a service; a refused move, bad input or missing permission becomes a message, not an error page."""
     try:
         action()
@@ -77,8 +78,6 @@ def _run(request: HttpRequest, action, *, done: str) -> bool:
         messages.error(request, _("You may not do this."))
     else:
         messages.success(request, done)
-        return True
-    return False
 
 
 # --- Lists ---------------------------------------------------------------------------------
@@ -269,27 +268,23 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """contain / close / cancel (with an optional reason) / reopen: the URL admits only these."""
     incident = _visible_incident(request, pk)
-    done = {
-        "contain": _("Incident contained."),
-        "close": _("Incident closed."),
-        "cancel": _("Incident cancelled."),
-        "reopen": _("Incident reopened."),
-    }
-    if action == "contain":
-        call = lambda: services.incident_contain(incident=incident, by=request.user)  # noqa: E731
-    elif action == "close":
-        call = lambda: services.incident_close(incident=incident, by=request.user)  # noqa: E731
-    elif action == "cancel":
+    move, done = INCIDENT_MOVES[action]
+    extra = {}
+    if action == "cancel":
         form = ReasonForm(request.POST)
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        call = lambda: services.incident_cancel(incident=incident, by=request.user, reason=reason)  # noqa: E731
-    elif action == "reopen":
-        call = lambda: services.incident_reopen(incident=incident, by=request.user)  # noqa: E731
-    else:
-        raise PermissionDenied
-    _run(request, call, done=done[action])
+        extra["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    _run(request, lambda: move(incident=incident, by=request.user, **extra), done=str(done))
     return _back(request, reverse("incident-page", args=[incident.pk]))
+
+
+INCIDENT_MOVES = {
+    "contain": (services.incident_contain, gettext_lazy("Incident contained.")),
+    "close": (services.incident_close, gettext_lazy("Incident closed.")),
+    "cancel": (services.incident_cancel, gettext_lazy("Incident cancelled.")),
+    "reopen": (services.incident_reopen, gettext_lazy("Incident reopened.")),
+}
 
 
 @login_required

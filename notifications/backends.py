@@ -84,26 +84,33 @@ class EmailBackend(Backend):
             raise DeliveryError(f"mail: {exc.__class__.__name__}: {exc}") from exc
 
 
-class ConsoleSmsBackend(Backend):
+class SmsBackend(Backend):
+    """An SMS goes to a phone number: without one there is nothing to try again."""
+
+    channel = Channel.SMS
+
+    def send(self, notification: Notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no phone number", retry=False)
+        text = f"{notification.subject} {notification.body}"[:300]
+        self.send_text(notification.address, text)
+
+    def send_text(self, phone: str, text: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
     """Writes the SMS to the log: the default, until a gateway is configured."""
 
-    channel = Channel.SMS
-
-    def send(self, notification: Notification) -> None:
-        if not notification.address:
-            raise DeliveryError("no phone number", retry=False)
-        logger.info("SMS to %s: %s", notification.address, _sms_text(notification))
+    def send_text(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
 
 
-class HttpSmsBackend(Backend):
+class HttpSmsBackend(SmsBackend):
     """A generic HTTP SMS gateway: POST {"to", "text"} as JSON with a bearer token; 2xx is sent."""
 
-    channel = Channel.SMS
-
-    def send(self, notification: Notification) -> None:
-        if not notification.address:
-            raise DeliveryError("no phone number", retry=False)
-        body = json.dumps({"to": notification.address, "text": _sms_text(notification)}).encode()
+    def send_text(self, phone: str, text: str) -> None:
+        body = json.dumps({"to": phone, "text": text}).encode()
         headers = {"Content-Type": "application/json"}
         if settings.LINKAGE_SMS_GATEWAY_TOKEN:
             headers["Authorization"] = f"Bearer {settings.LINKAGE_SMS_GATEWAY_TOKEN}"
@@ -135,10 +142,6 @@ class WebhookBackend(Backend):
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-def _sms_text(notification: Notification) -> str:
-    return f"{notification.subject} {notification.body}"[:300]
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

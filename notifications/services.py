@@ -106,6 +106,11 @@ def _queue(rows: list[Notification]) -> None:
     transaction.on_commit(lambda: enqueue(made))
 
 
+def mark_read(notifications) -> int:
+    """Mark these (the caller's own, already selected) as read now; read ones keep their time."""
+    return notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
 def withdraw(*, cause: str) -> int:
     """The cause is gone (the task was accepted): rows not yet sent are not sent. Returns how many."""
     return Notification.objects.filter(cause=cause, status=NotificationStatus.QUEUED).update(

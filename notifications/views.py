@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from .selectors import inbox_of
+from .services import mark_read
 
 
 @login_required
@@ -19,9 +19,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one read and go where it points."""
     notification = get_object_or_404(inbox_of(request.user), pk=pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    mark_read(inbox_of(request.user).filter(pk=notification.pk))
     link = notification.link
     if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(link)
@@ -31,5 +29,5 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    inbox_of(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    mark_read(inbox_of(request.user))
     return redirect("notifications")

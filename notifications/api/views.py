@@ -1,5 +1,4 @@
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.response import Response
 from linkage.api import E400, E401, E404, E_PAGE
 from notifications.models import Channel, Notification, NotificationStatus
 from notifications.selectors import notifications_of
+from notifications.services import mark_read
 
 from .serializers import NotificationSerializer
 
@@ -50,7 +50,6 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = self.get_object()
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+        mark_read(self.get_queryset().filter(pk=notification.pk))
+        notification.refresh_from_db(fields=["read_at"])
         return Response(self.get_serializer(notification).data)

@@ -16,8 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from notifications.services import Message, notify_many, notify_webhooks_many, withdraw
+from notifications.services import notify_many, notify_webhooks_many, withdraw
 
+from . import notices
 from .errors import TransitionError
 from .escalation import recipients_for, step_target
 from .models import (
@@ -324,6 +325,7 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
                     now=now,
                     text=_("The incident was %(status)s.") % {"status": locked.get_status_display()},
                 )
+                notices.assignment_cancelled_with_incident(assignment=assignment, incident=locked)
     return locked
 
 
@@ -530,9 +532,12 @@ def assignment_accept(*, assignment: Assignment, by: AbstractBaseUser | None) ->
 
 def assignment_decline(*, assignment: Assignment, by: AbstractBaseUser | None, reason: str) -> Assignment:
     reason = _clean_text(reason, field="reason", required=True, limit=1000)
-    return _assignment_move(
-        assignment=assignment, target=A.DECLINED, by=by, text=reason, changes={"decline_reason": reason}
-    )
+    with transaction.atomic():  # the dispatchers' notice commits with the decline, or neither does
+        declined = _assignment_move(
+            assignment=assignment, target=A.DECLINED, by=by, text=reason, changes={"decline_reason": reason}
+        )
+        notices.assignment_declined(assignment=declined)
+    return declined
 
 
 def assignment_progress(
@@ -596,9 +601,16 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
         )
         cause = escalation_cause(assignment)
         subject, body = _escalation_message(assignment, due)
-        link = f"/incidents/{assignment.incident_id}/"
-        messages.append(Message(cause=cause, level=level, recipients=people, subject=subject, body=body, link=link))
-        hooks.append((cause, level, _escalation_payload(assignment)))
+        messages.append(
+            notices.incident_message(  # marks an exercise's notices as a drill
+                incident=assignment.incident, cause=cause, level=level, recipients=people, subject=subject, body=body
+            )
+        )
+        hooks.append(
+            notices.incident_webhook(
+                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment)
+            )
+        )
         moved.append(assignment)
     if not moved:
         return moved

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from .models import Channel, Notification
+from .services import exercise_prefix
 
 logger = logging.getLogger("linkage.notifications")
 
@@ -92,11 +93,18 @@ class SmsBackend(Backend):
     def send(self, notification: Notification) -> None:
         if not notification.address:
             raise DeliveryError("no phone number", retry=False)
-        text = f"{notification.subject} {notification.body}"[:300]
-        self.send_text(notification.address, text)
+        self.send_text(notification.address, sms_text(notification.subject, notification.body))
 
     def send_text(self, phone: str, text: str) -> None:
         raise NotImplementedError
+
+
+def sms_text(subject: str, body: str, *, limit: int = 300) -> str:
+    """Subject and body in one text of at most `limit` characters; a drill's mark said once, up front."""
+    prefix = exercise_prefix()
+    if subject.startswith(prefix) and body.startswith(prefix):
+        body = body[len(prefix) :]
+    return f"{subject} {body}"[:limit]
 
 
 class ConsoleSmsBackend(SmsBackend):

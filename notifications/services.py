@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .models import Channel, Notification, NotificationStatus, WebhookEndpoint
 
@@ -31,18 +32,46 @@ class Message:
     subject: str
     body: str
     link: str = ""
+    # A drill: subject and body go out marked (`exercise_marked`), on every channel.
+    exercise: bool = False
 
 
-def notify(*, cause: str, level: int, recipients: list[Recipient], subject: str, body: str, link: str = "") -> None:
+def exercise_marked(text: str) -> str:
+    """`text` marked as a drill, in the site's language: "【演练】…" / "[EXERCISE] …". Marked once:
+    text that already starts with the mark is returned as it is."""
+    prefix = exercise_prefix()
+    return text if text.startswith(prefix) else f"{prefix}{text}"
+
+
+def exercise_prefix() -> str:
+    """The drill mark as it starts a text, in the site's language (people have no language of their own yet)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("[EXERCISE] %(text)s") % {"text": ""}
+
+
+def notify(
+    *,
+    cause: str,
+    level: int,
+    recipients: list[Recipient],
+    subject: str,
+    body: str,
+    link: str = "",
+    exercise: bool = False,
+) -> None:
     """One row per recipient and channel they can be reached by: in-app always, e-mail if they have an
-    address, SMS if they have a phone. The same (cause, level, recipient, channel) twice is one row."""
-    notify_many([Message(cause, level, recipients, subject, body, link)])
+    address, SMS if they have a phone. The same (cause, level, recipient, channel) twice is one row.
+    `exercise`: a drill, whose subject and body start with the drill mark."""
+    notify_many([Message(cause, level, recipients, subject, body, link, exercise)])
 
 
 def notify_many(messages: list[Message]) -> None:
     """`notify` for several messages, in one insert."""
     rows = []
     for message in messages:
+        subject, body = message.subject, message.body
+        if message.exercise:
+            subject, body = exercise_marked(subject), exercise_marked(body)
         seen = set()
         for recipient in message.recipients:
             user = recipient.user
@@ -53,8 +82,8 @@ def notify_many(messages: list[Message]) -> None:
                 "cause": message.cause,
                 "level": message.level,
                 "recipient": user,
-                "subject": message.subject[:200],
-                "body": message.body,
+                "subject": subject[:200],
+                "body": body,
                 "link": message.link,
             }
             rows.append(Notification(channel=Channel.IN_APP, **common))
@@ -71,6 +100,8 @@ def notify_webhooks(*, cause: str, level: int, event_type: str, payload: dict) -
 
 
 def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]]) -> None:
+    """Each (cause, level, payload) to every endpoint that wants `event_type`. The payload goes out as
+    given, with "type" and (unless it says otherwise) "exercise": false added."""
     endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if endpoint.wants(event_type)]
     _queue(
         [
@@ -81,7 +112,7 @@ def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]])
                 endpoint=endpoint,
                 address=endpoint.url,
                 subject=event_type,
-                payload={"type": event_type, **payload},
+                payload={"type": event_type, "exercise": False, **payload},
             )
             for cause, level, payload in items
             for endpoint in endpoints

@@ -1,0 +1,151 @@
+"""Who hears of what happens to a task, besides escalation (escalation.py), and the one way every
+message about an incident is built.
+
+- A decline: the dispatchers and the incident's commander (every commander when it has none), at once,
+  with the reason — in-app (live), by e-mail where they have one — and the webhooks.
+- A task cancelled because its incident closed or was cancelled: that agency's on-duty liaisons
+  (every liaison when none is on shift), so that a crew on its way stands down.
+
+Both are called by the services in the transaction of their cause, so the outbox rows and the change
+commit together or not at all. `incident_message` and `incident_webhook` are what every notification
+and webhook about an incident passes through: an exercise's are marked there (【演练】/[EXERCISE] in
+subject and text, `"exercise": true` in the payload), never forgotten by one caller.
+"""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications.services import Message, Recipient, notify_many, notify_webhooks_many
+
+from .escalation import recipients_for
+from .models import Assignment, EscalationTarget, Incident
+
+
+def incident_link(incident: Incident) -> str:
+    """The incident page, as a site path (the e-mail backend puts the site's address before it)."""
+    return f"/incidents/{incident.pk}/"
+
+
+def incident_message(
+    *, incident: Incident, cause: str, level: int, recipients: list[Recipient], subject: str, body: str
+) -> Message:
+    """A notification about `incident`, linking to its page; an exercise's is marked as a drill."""
+    return Message(
+        cause=cause,
+        level=level,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        link=incident_link(incident),
+        exercise=incident.exercise,
+    )
+
+
+def incident_summary(incident: Incident) -> dict:
+    """The incident as webhook payloads carry it: id, reference, kind, severity, status, title, exercise."""
+    return {
+        "id": incident.pk,
+        "reference": incident.reference,
+        "kind": incident.kind,
+        "severity": incident.severity,
+        "status": incident.status,
+        "title": incident.title,
+        "exercise": incident.exercise,
+    }
+
+
+def incident_webhook(*, incident: Incident, cause: str, level: int, payload: dict) -> tuple[str, int, dict]:
+    """A (cause, level, payload) item for `notify_webhooks_many`: the payload gets "exercise" at the top
+    and the incident's summary (with "exercise") under "incident", whatever the caller put there."""
+    return cause, level, {**payload, "exercise": incident.exercise, "incident": incident_summary(incident)}
+
+
+def _agency_name(assignment: Assignment) -> str:
+    agency = assignment.agency
+    english = settings.LANGUAGE_CODE.startswith("en")
+    return agency.name_en if english and agency.name_en else agency.name
+
+
+def _assignment_summary(assignment: Assignment) -> dict:
+    return {
+        "id": assignment.pk,
+        "agency": assignment.agency.code,
+        "status": assignment.status,
+        "task": assignment.task,
+    }
+
+
+def decline_cause(assignment: Assignment) -> str:
+    return f"assignment:{assignment.pk}:declined"
+
+
+def cancellation_cause(assignment: Assignment) -> str:
+    return f"assignment:{assignment.pk}:cancelled"
+
+
+def assignment_declined(*, assignment: Assignment) -> None:
+    """Tell the dispatchers and the commander that `assignment` (just declined, its reason saved) was
+    declined, and why. Call inside the decline's transaction."""
+    incident = assignment.incident
+    values = {
+        "reference": incident.reference,
+        "title": incident.title,
+        "address": incident.address or "—",
+        "agency": _agency_name(assignment),
+        "reason": assignment.decline_reason,
+        "task": assignment.task,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Declined: %(reference)s · %(agency)s") % values
+        body = (
+            _(
+                "%(agency)s declined its task on %(reference)s %(title)s (%(address)s). Reason: %(reason)s. "
+                "Task: %(task)s"
+            )
+            % values
+        )
+    recipients = recipients_for(assignment, EscalationTarget.COMMANDER_AND_DISPATCHERS)
+    cause = decline_cause(assignment)
+    notify_many(
+        [incident_message(incident=incident, cause=cause, level=0, recipients=recipients, subject=subject, body=body)]
+    )
+    payload = {"assignment": {**_assignment_summary(assignment), "reason": assignment.decline_reason}}
+    notify_webhooks_many(
+        event_type="assignment.declined",
+        items=[incident_webhook(incident=incident, cause=cause, level=0, payload=payload)],
+    )
+
+
+def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Incident) -> None:
+    """Tell the agency's on-duty liaisons that its task was cancelled because `incident` (already in
+    its new status) was closed or cancelled. Call inside that transaction."""
+    values = {
+        "reference": incident.reference,
+        "title": incident.title,
+        "agency": _agency_name(assignment),
+        "task": assignment.task,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        values["status"] = incident.get_status_display()
+        subject = _("Task cancelled: %(reference)s · %(agency)s") % values
+        body = (
+            _(
+                "Your task on %(reference)s %(title)s is cancelled: the incident was %(status)s. "
+                "Stand down. Task: %(task)s"
+            )
+            % values
+        )
+    recipients = recipients_for(assignment, EscalationTarget.AGENCY_LIAISONS)
+    cause = cancellation_cause(assignment)
+    notify_many(
+        [incident_message(incident=incident, cause=cause, level=0, recipients=recipients, subject=subject, body=body)]
+    )
+    notify_webhooks_many(
+        event_type="assignment.cancelled",
+        items=[
+            incident_webhook(
+                incident=incident, cause=cause, level=0, payload={"assignment": _assignment_summary(assignment)}
+            )
+        ],
+    )

@@ -63,6 +63,7 @@ def _incident(incident: Incident) -> dict:
         "severity": incident.severity,
         "status": incident.status,
         "title": incident.title,
+        "exercise": incident.exercise,
     }
 
 
@@ -78,11 +79,18 @@ def _assignment(assignment: Assignment) -> dict:
     }
 
 
+def _event_type(entry: TimelineEntry) -> str:
+    """A decline is an exception pages handle louder than other task moves: its own type."""
+    if entry.kind == TimelineKind.ASSIGNMENT_STATUS and (entry.data or {}).get("to") == "declined":
+        return "assignment.declined"
+    return EVENT_TYPES[entry.kind]
+
+
 def envelope(entry: TimelineEntry) -> dict:
     """DESIGN's message: type, seq, at, incident, assignment (or null), entry."""
     assignment = entry.assignment if entry.assignment_id else None
     return {
-        "type": EVENT_TYPES[entry.kind],
+        "type": _event_type(entry),
         "seq": entry.pk,
         "at": entry.created_at.isoformat(),
         "incident": _incident(entry.incident),

@@ -26,9 +26,10 @@ TYPES = {
     "assignment.created",
     "assignment.updated",
     "assignment.escalated",
+    "assignment.declined",
     "note.added",
 }
-INCIDENT_KEYS = {"id", "reference", "kind", "severity", "status", "title"}
+INCIDENT_KEYS = {"id", "reference", "kind", "severity", "status", "title", "exercise"}
 ASSIGNMENT_KEYS = {"id", "agency", "agency_id", "agency_kind", "status", "accept_by", "escalation_level"}
 ENTRY_KEYS = {"seq", "at", "kind", "actor", "assignment", "agency", "text", "data"}
 
@@ -120,6 +121,7 @@ def test_opening_announces_the_incident_then_each_assignment(demo, django_captur
         "severity": 2,
         "status": "active",
         "title": "氯气泄漏",
+        "exercise": False,
     }
     assert [event["seq"] for event in events] == sorted(event["seq"] for event in events)
     assert {event["assignment"]["agency"] for event in events[1:]} == {
@@ -155,7 +157,7 @@ ACTIONS = {
         lambda d, i: services.assignment_decline(
             assignment=_task(i, "km-medical"), by=d.medical_liaison, reason="无车"
         ),
-        ["assignment.updated"],
+        ["assignment.declined"],
     ),
     "progress": (
         lambda d, i: (

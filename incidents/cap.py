@@ -5,7 +5,7 @@ Alert opens an incident, Update amends the one it references, Cancel cancels it;
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import DefusedXmlException
@@ -15,6 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from linkage.numbers import NumberError, coordinate
 
 from .models import CAP_CATEGORY, CAP_SEVERITY, CapMessage, Incident, IncidentKind, IncidentStatus, Severity
 from .services import incident_cancel, incident_open, incident_update
@@ -108,8 +110,8 @@ def _point(info) -> tuple[Decimal | None, Decimal | None]:
         return None, None
     try:
         lat, lon = circle.text.strip().split(" ")[0].split(",")
-        return Decimal(lat).quantize(Decimal("0.000001")), Decimal(lon).quantize(Decimal("0.000001"))
-    except (ValueError, InvalidOperation) as exc:
+        return coordinate(lat, axis="latitude"), coordinate(lon, axis="longitude")
+    except (ValueError, NumberError) as exc:
         raise ValidationError({"cap": "<circle> must read 'latitude,longitude radius'."}) from exc
 
 

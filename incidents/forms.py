@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from linkage.numbers import COORDINATE_LIMITS, coordinate
 
 from .models import IncidentKind, Severity
 from .services import PROGRESS_STATUSES
@@ -19,6 +20,20 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+class CoordinateField(forms.DecimalField):
+    """Degrees, optional, parsed by linkage.numbers.coordinate (range-checked, six places)."""
+
+    def __init__(self, *, axis: str, **kwargs):
+        self.axis = axis
+        limit = COORDINATE_LIMITS[axis]
+        super().__init__(required=False, min_value=-limit, max_value=limit, decimal_places=6, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return coordinate(value, axis=self.axis)
+
+
 class IncidentOpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *IncidentKind.choices])
     severity = forms.TypedChoiceField(
@@ -31,10 +46,8 @@ class IncidentOpenForm(forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=200, required=False, help_text=_("Left empty: the kind and the address.")
     )
-    latitude = forms.DecimalField(label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=6)
-    longitude = forms.DecimalField(
-        label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=6
-    )
+    latitude = CoordinateField(label=_("Latitude"), axis="latitude")
+    longitude = CoordinateField(label=_("Longitude"), axis="longitude")
     exercise = forms.BooleanField(label=_("Exercise (a drill)"), required=False)
     agencies = forms.MultipleChoiceField(label=_("Agencies to bring in"), required=False)
     # The kind and severity the agency list on the page was made for: a list made for another plan

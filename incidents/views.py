@@ -6,7 +6,6 @@ errors), so a reload never repeats an action.
 """
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
 from agencies.selectors import agency_memberships_of, on_duty
+from linkage.numbers import coordinate_or_none
 
 from . import services
 from .errors import TransitionError
@@ -108,14 +108,6 @@ def _severity_from(value) -> int:
     return severity if severity in Severity.values else Severity.IV
 
 
-def _coordinate(value) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() and abs(number) <= 180 else None
-
-
 def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None) -> dict:
     """What the plan for kind and severity brings in, and every other agency the dispatcher may add."""
     kind = kind if kind in IncidentKind.values else ""
@@ -145,8 +137,8 @@ def incident_plan_preview(request: HttpRequest) -> HttpResponse:
     context = _plan_context(
         kind=kind,
         severity=severity,
-        latitude=_coordinate(request.GET.get("latitude")),
-        longitude=_coordinate(request.GET.get("longitude")),
+        latitude=coordinate_or_none(request.GET.get("latitude"), axis="latitude"),
+        longitude=coordinate_or_none(request.GET.get("longitude"), axis="longitude"),
         checked=request.GET.getlist("agencies") if same_plan else None,
     )
     return render(request, "incidents/_plan_preview.html", context)
@@ -195,8 +187,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         plan = _plan_context(
             kind=kind,
             severity=severity,
-            latitude=_coordinate(data.get("latitude")),
-            longitude=_coordinate(data.get("longitude")),
+            latitude=coordinate_or_none(data.get("latitude"), axis="latitude"),
+            longitude=coordinate_or_none(data.get("longitude"), axis="longitude"),
             checked=None if fresh_plan else data.getlist("agencies"),
         )
         status = 400

@@ -1,7 +1,5 @@
 """Input and output shapes of the incidents API: one input serializer per action."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -16,18 +14,22 @@ from incidents.models import (
     TimelineEntry,
 )
 from incidents.services import PROGRESS_STATUSES
+from linkage.numbers import NumberError, coordinate
 
 
 class CoordinateField(serializers.DecimalField):
-    """Degrees, rounded to six places (about 0.1 m): a map click gives more digits than anyone needs."""
+    """Degrees, rounded to six places (about 0.1 m): a map click gives more digits than anyone needs.
+    Parsed by linkage.numbers.coordinate, so NaN, infinities and huge exponents are a 400."""
 
     def __init__(self, *, limit: int, **kwargs):
+        self.axis = "latitude" if limit == 90 else "longitude"
         super().__init__(max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, **kwargs)
 
-    def validate_precision(self, value):
-        if not value.is_finite() or abs(value) > 1000:
-            self.fail("invalid")
-        return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+    def to_internal_value(self, data):
+        try:
+            return coordinate(data, axis=self.axis)
+        except NumberError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class StrictPrimaryKeyField(serializers.PrimaryKeyRelatedField):

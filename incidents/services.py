@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from linkage.text import clean_text
 from notifications.services import notify_many, notify_webhooks_many, withdraw
 
 from . import notices
@@ -95,17 +96,13 @@ def _require(user: AbstractBaseUser | None, perm: str, obj=None) -> None:
         raise PermissionDenied(_("You may not do this."))
 
 
+# Free text kept on one line; every other field (description, note, reason, text) may hold newlines.
+ONE_LINE_FIELDS = frozenset({"title", "address", "task"})
+
+
 def _clean_text(value, *, field: str, required: bool, limit: int = TEXT_LIMIT) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError({field: _("Must be text.")})
-    value = value.strip()
-    if required and not value:
-        raise ValidationError({field: _("This field is required.")})
-    if len(value) > limit:
-        raise ValidationError({field: _("At most %(limit)d characters.") % {"limit": limit}})
-    return value
+    """linkage.text.clean_text: NFC, no invisible edges, nothing-visible refused (ValidationError)."""
+    return clean_text(value, field=field, required=required, limit=limit, multiline=field not in ONE_LINE_FIELDS)
 
 
 # --- Opening an incident --------------------------------------------------------------------

@@ -6,11 +6,13 @@ configure on a laptop. Production and CI differ only by environment variables, l
 """
 
 import importlib.util
+import socket
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -107,6 +109,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A fresh clone has no var/: make the file's folder, so that any manage.py command works.
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several threads of one process (server + sweep) share the file: wait for locks, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,8 +146,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Publishing a task gives up fast: the outbox sweep hands over whatever could not be sent.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Every task has a route (a test fails when one has none); workers consume both queues:
-#   celery -A linkage.celery:app worker -Q escalation,notifications
+# Every task has a route (a test fails when one has none). A plain `celery -A linkage.celery:app
+# worker` consumes every queue below; `-Q escalation` / `-Q notifications` run a worker for one of
+# them when one kind of work needs its own processes.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("escalation", "notifications"))
 CELERY_TASK_ROUTES = {
     "incidents.escalation_sweep": {"queue": "escalation"},
     "notifications.deliver": {"queue": "notifications"},
@@ -169,8 +176,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Notifications --------------------------------------------------------------------------
-# Links in e-mails and SMS point here.
-LINKAGE_BASE_URL = env_str("LINKAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and SMS point here. Unset, they follow the address the embedded mode serves
+# (LINKAGE_ADDR, which scripts/demo.sh passes to runserver).
+LINKAGE_ADDR = env_str("LINKAGE_ADDR", "127.0.0.1:8000")
+
+
+def _served_url(address: str) -> str:
+    """runserver's address ("8080", "0.0.0.0:8080", "[::1]:8080") as the URL people reach it at."""
+    host, _colon, port = address.rpartition(":")
+    host = host or "127.0.0.1"
+    if host in {"0", "0.0.0.0", "[::]"}:  # noqa: S104 — every interface: others reach it by the machine's name
+        host = socket.gethostname()
+    return f"http://{host}:{port}"
+
+
+LINKAGE_BASE_URL = env_str("LINKAGE_BASE_URL", _served_url(LINKAGE_ADDR)).rstrip("/")
 # SMS: "console" writes them to the log; "http" POSTs {"to", "text"} to a gateway.
 LINKAGE_SMS_BACKEND = env_str("LINKAGE_SMS_BACKEND", "console")
 LINKAGE_SMS_GATEWAY_URL = env_str("LINKAGE_SMS_GATEWAY_URL", "")

@@ -10,3 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+# Compiled translations: without them SMS, mail and pages come out in English. The settings need
+# no service for this, whatever the environment says.
+LINKAGE_MODE=embedded .venv/bin/python scripts/compile_messages.py

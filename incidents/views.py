@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -89,6 +90,9 @@ def incident_index(request: HttpRequest) -> HttpResponse:
     """Every incident the user may see, filtered by the same FilterSet as the API."""
     incidents = incident_list(request.user).order_by("-created_at")
     filterset = IncidentFilter(request.GET or {"status": [IncidentStatus.ACTIVE, IncidentStatus.CONTAINED]}, incidents)
+    # On the page the statuses are checkboxes (the API reads the same filter, as repeated ?status=).
+    status = filterset.form.fields["status"]
+    status.widget = CheckboxSelectMultiple(choices=status.choices)
     shown = list(filterset.qs[:200]) if filterset.is_valid() else []
     return render(
         request,

@@ -175,8 +175,13 @@ def incident_open(
     longitude: Decimal | float | str | None = None,
     exercise: bool = False,
     agencies=None,
+    follow_plan: bool = True,
 ) -> Incident:
-    """Open an incident and bring in its agencies: the plan's for kind and severity, or `agencies`."""
+    """Open an incident and bring in its agencies: the plan's for kind and severity, or `agencies`.
+
+    `follow_plan=False` with no `agencies` opens it with nobody brought in (a CAP alert of unknown kind):
+    the dispatcher chooses.
+    """
     _require(by, "incidents.dispatch_incident")
     incident = _validated_incident(
         kind=kind,
@@ -192,6 +197,8 @@ def incident_open(
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     if agencies is not None:
         tasks = _tasks_for_agencies(incident.kind, _resolve_agencies(agencies))
+    elif not follow_plan:
+        tasks = []
     else:
         tasks = plan_expand(
             kind=incident.kind, severity=incident.severity, latitude=incident.latitude, longitude=incident.longitude
@@ -350,7 +357,7 @@ def incident_reopen(*, incident: Incident, by: AbstractBaseUser | None) -> Incid
     return _incident_move(incident=incident, target=I.ACTIVE, by=by)
 
 
-UPDATABLE_FIELDS = ("title", "description", "severity", "address", "commander")
+UPDATABLE_FIELDS = ("title", "description", "severity", "address", "latitude", "longitude", "commander")
 
 
 def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **changes) -> Incident:
@@ -404,6 +411,8 @@ def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **change
 
 
 def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
     return value.pk if hasattr(value, "pk") else value
 
 

@@ -4,9 +4,15 @@ Rosters are edited in the admin as much as through code, so the sync hangs on th
 rather than on one service: whichever way a membership changes, the group follows.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm
+
+from linkage.consumers import sockets_recheck
 
 from .models import Agency, Membership
 
@@ -23,6 +29,7 @@ def membership_moving(sender, instance: Membership, **kwargs) -> None:
     if instance.pk is None:
         return
     old = Membership.objects.filter(pk=instance.pk).select_related("agency", "user").first()
+    instance._linkage_old_user_id = old.user_id if old is not None else None  # whose sockets re-check
     if old is not None and (old.agency_id != instance.agency_id or old.user_id != instance.user_id):
         old.user.groups.remove(old.agency.group)
 
@@ -39,3 +46,97 @@ def membership_saved(sender, instance: Membership, **kwargs) -> None:
 @receiver(post_delete, sender=Membership)
 def membership_deleted(sender, instance: Membership, **kwargs) -> None:
     instance.user.groups.remove(instance.agency.group)
+
+
+# --- Access ends: open sockets re-check ------------------------------------------------------
+# New requests and handshakes read permissions afresh; an open socket was checked when it opened.
+# Every change that can take access away tells that user's sockets to check again after commit
+# (linkage/consumers.py); a socket whose user may no longer have its group closes (4403). A change
+# that only adds access costs a re-check that keeps the socket open.
+
+
+def _recheck_after_commit(user_ids) -> None:
+    user_ids = set(user_ids)
+    if user_ids:
+        transaction.on_commit(lambda: sockets_recheck(user_ids))
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="membership_saved_recheck_sockets")
+def membership_saved_recheck_sockets(sender, instance: Membership, created: bool, **kwargs) -> None:
+    """Deactivated, moved to another agency or user: the old holder's sockets re-check."""
+    if not created:
+        _recheck_after_commit({instance.user_id, getattr(instance, "_linkage_old_user_id", None)} - {None})
+
+
+@receiver(post_delete, sender=Membership, dispatch_uid="membership_deleted_recheck_sockets")
+def membership_deleted_recheck_sockets(sender, instance: Membership, **kwargs) -> None:
+    _recheck_after_commit({instance.user_id})
+
+
+@receiver(post_save, sender=Agency, dispatch_uid="agency_saved_recheck_sockets")
+def agency_saved_recheck_sockets(sender, instance: Agency, created: bool, **kwargs) -> None:
+    """An agency switched off: its members' agency sockets close."""
+    if not created and not instance.is_active:
+        _recheck_after_commit(Membership.objects.filter(agency=instance).values_list("user_id", flat=True))
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_saved_recheck_sockets")
+def user_saved_recheck_sockets(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+    """Deactivated, or superuser taken away (or anything else an admin changed): re-check. A login's
+    save of last_login alone is not a change of access."""
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    _recheck_after_commit({instance.pk})
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_deleted_recheck_sockets")
+def user_deleted_recheck_sockets(sender, instance, **kwargs) -> None:
+    _recheck_after_commit({instance.pk})
+
+
+def _users_with(**lookup) -> set[int]:
+    return set(get_user_model().objects.filter(**lookup).values_list("pk", flat=True).distinct())
+
+
+def _m2m_narrowed(instance, action: str, affected) -> None:
+    """An m2m relation lost rows (remove or clear): re-check `affected()`'s users' sockets. A clear
+    is measured before it happens (afterwards nobody is left to ask)."""
+    if action == "pre_clear":
+        instance._linkage_cleared_users = affected()
+    elif action == "post_clear":
+        _recheck_after_commit(getattr(instance, "_linkage_cleared_users", set()))
+    elif action == "post_remove":
+        _recheck_after_commit(affected())
+
+
+User = get_user_model()
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="user_groups_recheck_sockets")
+def user_groups_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """Taken out of the dispatchers or commanders (or an agency's group), from either side."""
+    if reverse:  # instance is a group; pk_set the users (None on clear)
+        _m2m_narrowed(instance, action, lambda: set(pk_set or ()) or _users_with(groups=instance))
+    else:
+        _m2m_narrowed(instance, action, lambda: {instance.pk})
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through, dispatch_uid="user_permissions_recheck_sockets")
+def user_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if reverse:  # instance is a permission
+        _m2m_narrowed(instance, action, lambda: set(pk_set or ()) or _users_with(user_permissions=instance))
+    else:
+        _m2m_narrowed(instance, action, lambda: {instance.pk})
+
+
+@receiver(m2m_changed, sender=Group.permissions.through, dispatch_uid="group_permissions_recheck_sockets")
+def group_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """A permission taken from a role group: everyone in the group re-checks."""
+    if reverse:  # instance is a permission; pk_set the groups (None on clear)
+        _m2m_narrowed(
+            instance,
+            action,
+            lambda: _users_with(groups__in=pk_set) if pk_set else _users_with(groups__permissions=instance),
+        )
+    else:
+        _m2m_narrowed(instance, action, lambda: _users_with(groups=instance))

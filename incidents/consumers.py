@@ -18,7 +18,8 @@ class LiveConsumer(GroupConsumer):
     """An incident-event socket: forwards the envelope, already JSON, as it comes."""
 
     async def linkage_event(self, message) -> None:
-        await self.send(text_data=message["text"])
+        if not self.ended:  # a socket closed for lost access forwards nothing already queued
+            await self.send(text_data=message["text"])
 
 
 class AgencyConsumer(LiveConsumer):

@@ -331,6 +331,12 @@ LINKAGE_REFERENCE_PREFIX = env_str("LINKAGE_REFERENCE_PREFIX", "KM")
 # Accept deadline for an agency brought in by hand, without a plan step.
 LINKAGE_DEFAULT_ACCEPT_SECONDS = env_int("LINKAGE_DEFAULT_ACCEPT_SECONDS", 120)
 
+# --- Live sockets ---------------------------------------------------------------------------
+# An open socket re-checks its user's access this often (changes no signal saw), and closes after
+# this long (code 4000: the page reconnects at once, handshake and all). See docs/security.md.
+LINKAGE_SOCKET_RECHECK_SECONDS = env_int("LINKAGE_SOCKET_RECHECK_SECONDS", 60)
+LINKAGE_SOCKET_MAX_SECONDS = env_int("LINKAGE_SOCKET_MAX_SECONDS", 3600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

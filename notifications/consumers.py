@@ -10,4 +10,5 @@ class NotificationConsumer(GroupConsumer):
         return user_group(user.pk)
 
     async def linkage_notification(self, message) -> None:
-        await self.send_json({"type": "notification", **message["notification"]})
+        if not self.ended:
+            await self.send_json({"type": "notification", **message["notification"]})

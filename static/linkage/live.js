@@ -119,7 +119,9 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + path);
+    var opened = false;
     socket.onopen = function () {
+      opened = true;
       attempts = 0;
       showLive(true);
       if (offlinePoll) { clearInterval(offlinePoll); offlinePoll = null; }
@@ -133,7 +135,10 @@
       announce(event);
       schedule(150);  // a burst of events (five agencies brought in) is one refresh
     };
-    socket.onclose = function () {
+    socket.onclose = function (closing) {
+      // 4403 on an open socket: access ended; the reload shows what this person may see now.
+      if (opened && closing.code === 4403) { window.location.reload(); return; }
+      if (closing.code === 4000) { attempts = 0; }  // the socket's lifetime: reconnect at once
       showLive(false);
       if (!offlinePoll) { offlinePoll = setInterval(function () { schedule(0); }, 30000); }
       attempts += 1;

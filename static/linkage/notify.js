@@ -44,7 +44,8 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + path);
-    socket.onopen = function () { if (attempts > 0) { recount(); } attempts = 0; };
+    var opened = false;
+    socket.onopen = function () { opened = true; if (attempts > 0) { recount(); } attempts = 0; };
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
@@ -53,7 +54,9 @@
       setCount(parseInt((badge && badge.dataset.count) || "0", 10) + 1);
       toast(data);
     };
-    socket.onclose = function () {
+    socket.onclose = function (closing) {
+      if (opened && closing.code === 4403) { window.location.reload(); return; }  // access ended
+      if (closing.code === 4000) { attempts = 0; }  // the socket's lifetime: reconnect soon (and recount)
       attempts += 1;
       var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
       setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);

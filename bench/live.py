@@ -1,7 +1,7 @@
 """Live-update benchmark: how fast and how surely an API change reaches every open socket.
 
 Runs Linkage in the services mode (one Daphne process, PostgreSQL, the Redis channel layer) on its
-own database, opens N WebSockets on the situation board (`/ws/board/`, as the commander, by token),
+own database, opens N WebSockets on the situation board (`/ws/board/`, as the commander, by ticket),
 then posts notes to an incident through the API, one at a time. For each (socket, note) it records
 the time from the API call's return to the socket receiving the event, and reports p50, p99 and the
 fraction delivered, for N = 50, 500 and 1000. The baseline, measured in the same run: a raw Redis
@@ -72,13 +72,23 @@ async def listen(socket, arrivals: dict[int, list[float]]) -> None:
 async def run(sockets: int, events: int, tokens: dict, incident_id: int) -> dict:
     loop = asyncio.get_running_loop()
     arrivals: dict[int, list[float]] = {}
-    url = f"ws://127.0.0.1:{PORT}/ws/board/?token={tokens['commander']}"
     opened = []
     for start in range(0, sockets, 50):  # in batches, as browsers arriving would
+        # A socket takes a one-use ticket, not the API token (docs/live.md): one per socket.
+        tickets = [
+            (await loop.run_in_executor(None, api, "POST", "/api/v1/auth/ws-ticket/", tokens["commander"]))["ticket"]
+            for _ in range(min(50, sockets - start))
+        ]
         batch = await asyncio.gather(
             *(
-                connect(url, origin=ORIGIN, max_queue=None, open_timeout=60, ping_interval=None)
-                for _ in range(min(50, sockets - start))
+                connect(
+                    f"ws://127.0.0.1:{PORT}/ws/board/?ticket={ticket}",
+                    origin=ORIGIN,
+                    max_queue=None,
+                    open_timeout=60,
+                    ping_interval=None,
+                )
+                for ticket in tickets
             )
         )
         opened.extend(batch)

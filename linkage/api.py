@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -50,9 +51,12 @@ logger = logging.getLogger(__name__)
 class _LiveRates:
     """Read the rate when asked, not at import, so that settings changes (and tests) take effect.
 
-    The counters live in the cache (Redis in the services mode). If the cache is down, the request is
-    let through: a dispatcher's write must not fail because a rate counter cannot be read.
+    The counters live in the cache (Redis in the services mode). If the cache is down, a throttle
+    without a `fallback_cache` lets the request through: a dispatcher's write must not fail because a
+    rate counter cannot be read. One with a `fallback_cache` counts in it instead (per process).
     """
+
+    fallback_cache = None
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
@@ -61,14 +65,24 @@ class _LiveRates:
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError):
-            logger.warning("throttle cache unavailable; %s let through", self.scope, exc_info=True)
-            return True
+            if self.fallback_cache is None:
+                logger.warning("throttle cache unavailable; %s let through", self.scope, exc_info=True)
+                return True
+            logger.warning("throttle cache unavailable; %s counted in this process", self.scope)
+            self.cache = self.fallback_cache
+            return super().allow_request(request, view)
 
 
 class TokenThrottle(_LiveRates, AnonRateThrottle):
-    """Login attempts per client address: guessing passwords is slow."""
+    """Sign-in requests per client address, right password or wrong: guessing passwords is slow.
+
+    While Redis is down they are counted in each server process instead of not at all. (Wrong
+    passwords are also counted in the database by django-axes, per address and per username:
+    linkage/auth.py.)
+    """
 
     scope = "token"
+    fallback_cache = LocMemCache("linkage-token-throttle", {"MAX_ENTRIES": 10_000})
 
 
 class WriteThrottle(_LiveRates, UserRateThrottle):

@@ -5,7 +5,7 @@ from agencies.api.views import AgencyViewSet
 from incidents.api.views import AssignmentViewSet, CapIngestView, IncidentViewSet, PlanViewSet
 from notifications.api.views import NotificationViewSet
 
-from .api_views import TokenView
+from .api_views import TokenView, WsTicketView
 
 router = SimpleRouter()
 router.register("agencies", AgencyViewSet, basename="agency")
@@ -16,6 +16,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/ws-ticket/", WsTicketView.as_view(), name="api-ws-ticket"),
     path("cap/", CapIngestView.as_view(), name="api-cap"),
     path("", include(router.urls)),
 ]

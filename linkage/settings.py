@@ -5,6 +5,7 @@ configure on a laptop. Production and CI differ only by environment variables, l
 .env.example. A feature that needs a service fails at start when it is on but not configured.
 """
 
+import datetime
 import importlib.util
 import socket
 from pathlib import Path
@@ -209,6 +210,7 @@ LINKAGE_OUTBOX_STALE_SECONDS = env_int("LINKAGE_OUTBOX_STALE_SECONDS", 30)
 
 # --- Auth and permissions -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out address or username (below)
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -226,11 +228,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Sign-in lockout, API tokens, socket tickets (docs/security.md) --------------------------
+# Every password check (login page, admin login, API token) is counted by django-axes in the
+# database, per client address and per username: LINKAGE_LOGIN_FAILURE_LIMIT failures from one
+# address, or against one username, lock that address or username out for LINKAGE_LOGIN_COOLOFF_SECONDS
+# (429 with a message), unless an administrator deletes the record first. In PostgreSQL, not the
+# cache, so the lockout holds while Redis is down.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into the 429 page or JSON
+AXES_FAILURE_LIMIT = env_int("LINKAGE_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=env_int("LINKAGE_LOGIN_COOLOFF_SECONDS", 900))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one reaching the limit locks
+# Tries while locked out do not extend the lock: someone hammering a username cannot keep its
+# owner out for longer than the cool-off after the attempts stop.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "linkage.auth.client_address"
+AXES_USERNAME_CALLABLE = "linkage.auth.attempted_username"
+AXES_LOCKOUT_CALLABLE = "linkage.auth.lockout_response"
+# API tokens work this long after they are issued (30 days), then answer 401; a new password or
+# deactivation deletes them at once, and DELETE /api/v1/auth/token/ revokes one.
+LINKAGE_TOKEN_SECONDS = env_int("LINKAGE_TOKEN_SECONDS", 30 * 24 * 3600)
+# A socket ticket (POST /api/v1/auth/ws-ticket/, then /ws/...?ticket=) opens one socket within this time.
+LINKAGE_WS_TICKET_SECONDS = env_int("LINKAGE_WS_TICKET_SECONDS", 60)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous call is answered 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "linkage.auth.ExpiringTokenAuthentication",  # DRF Token, refused after LINKAGE_TOKEN_SECONDS
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -330,12 +355,6 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "linkage@localhost")
 LINKAGE_REFERENCE_PREFIX = env_str("LINKAGE_REFERENCE_PREFIX", "KM")
 # Accept deadline for an agency brought in by hand, without a plan step.
 LINKAGE_DEFAULT_ACCEPT_SECONDS = env_int("LINKAGE_DEFAULT_ACCEPT_SECONDS", 120)
-
-# --- Live sockets ---------------------------------------------------------------------------
-# An open socket re-checks its user's access this often (changes no signal saw), and closes after
-# this long (code 4000: the page reconnects at once, handshake and all). See docs/security.md.
-LINKAGE_SOCKET_RECHECK_SECONDS = env_int("LINKAGE_SOCKET_RECHECK_SECONDS", 60)
-LINKAGE_SOCKET_MAX_SECONDS = env_int("LINKAGE_SOCKET_MAX_SECONDS", 3600)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""The live sockets, through the whole ASGI stack (origin check, session or token auth, routing),
+"""The live sockets, through the whole ASGI stack (origin check, session or ticket auth, routing),
 on the real channel layer: who may connect, and what each socket hears."""
 
 import pytest
@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from incidents import services
 from linkage.asgi import application
+from linkage.ws_auth import ws_ticket_issue
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -88,12 +89,13 @@ def test_foreign_origins_and_missing_origins_are_refused_even_with_a_session(dem
     assert connects("/ws/board/", demo.commander)[0] is True
 
 
-def test_api_clients_connect_with_a_token(demo):
+def test_api_clients_connect_with_a_ticket(demo):
+    """The API token itself is not taken in a socket URL; a one-minute ticket is (tests/linkage/test_tokens.py)."""
     key = Token.objects.create(user=demo.commander).key
-    assert connects("/ws/board/", query=f"?token={key}")[0] is True
-    assert connects("/ws/board/", query="?token=not-a-token")[0] is False
-    liaison_key = Token.objects.create(user=demo.fire_liaison).key
-    assert connects("/ws/board/", query=f"?token={liaison_key}")[0] is False
+    assert connects("/ws/board/", query=f"?token={key}")[0] is False
+    assert connects("/ws/board/", query=f"?ticket={ws_ticket_issue(user=demo.commander)}")[0] is True
+    assert connects("/ws/board/", query="?ticket=not-a-ticket")[0] is False
+    assert connects("/ws/board/", query=f"?ticket={ws_ticket_issue(user=demo.fire_liaison)}")[0] is False
 
 
 def test_each_socket_hears_exactly_its_events_and_never_another_agencys(demo, fire_incident):

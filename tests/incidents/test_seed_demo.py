@@ -31,7 +31,8 @@ def test_seed_demo_loads_kunming_and_running_it_again_changes_nothing(demo, sett
 
 @pytest.mark.parametrize("username", ["admin", "dispatcher", "commander", "fire_liaison", "environment_chief"])
 def test_demo_users_log_in_with_the_demo_password(demo, client, username):
-    assert client.login(username=username, password="linkage-demo")
+    client.post("/accounts/login/", {"username": username, "password": "linkage-demo"})
+    assert client.session.get("_auth_user_id") == str(demo.users[username].pk)
 
 
 def test_seed_demo_refuses_demo_users_outside_embedded_or_debug(demo, settings):

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -74,7 +75,7 @@ class Agency(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     def save(self, *args, **kwargs) -> None:
         # Every agency carries its object permissions on its own Group; make it with the agency.
@@ -88,8 +89,10 @@ class Agency(models.Model):
 
     @property
     def display_name(self) -> str:
-        """Both names where the agency has both: 昆明市消防救援支队 / Kunming Fire and Rescue Detachment."""
-        return f"{self.name} / {self.name_en}" if self.name_en else self.name
+        """The name in the active language: `name_en` on an English page where the agency has one,
+        else `name` (the Chinese name). Pages show one language, never both halves."""
+        english = (get_language() or settings.LANGUAGE_CODE).startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
     def covers(self, latitude, longitude) -> bool:
         box = (self.jurisdiction_south, self.jurisdiction_west, self.jurisdiction_north, self.jurisdiction_east)

@@ -212,7 +212,7 @@ def seed_agencies() -> dict[str, Agency]:
                 name_en=name_en,
                 kind=kind,
                 hotline=hotline,
-                jurisdiction="昆明市 Kunming",
+                jurisdiction="昆明市 · Kunming",
                 is_default_for_kind=True,
                 **KUNMING_BOX,
             )

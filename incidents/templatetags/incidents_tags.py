@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, AgencyKind
+from linkage.bilingual import in_language
 
 from ..models import AssignmentStatus, IncidentKind, IncidentStatus, Severity, TimelineKind
 
@@ -126,3 +127,27 @@ def status_icon(status: str) -> str:
         "contained": "◐",
         "closed": "✓",
     }.get(status, "•")
+
+
+@register.filter
+def local_text(text) -> str:
+    """A text stored as `中文 · English` (plan and assignment tasks) in the reader's language."""
+    return in_language(text)
+
+
+@register.filter
+def duration_words(seconds) -> str:
+    """A duration with its units, never a bare clock-like "1:00": 60 → "1 min" / "1分钟"; 90 → "1 min 30 s"."""
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        if minutes:
+            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)d h") % {"hours": hours}
+    if minutes and secs:
+        return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": secs}
+    if minutes:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("%(seconds)d s") % {"seconds": secs}

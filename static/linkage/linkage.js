@@ -14,13 +14,13 @@
   // "overdue by" in words (not only in red) once it has passed.
   function tick() {
     var now = Date.now();
-    var left = body.dataset.tLeft || "left", overdue = body.dataset.tOverdue || "overdue by";
+    var left = body.dataset.tLeft || "{time} left", overdue = body.dataset.tOverdue || "overdue by";
     document.querySelectorAll("time.countdown").forEach(function (el) {
       var due = Date.parse(el.getAttribute("datetime"));
       if (isNaN(due)) { return; }
       var seconds = Math.round((due - now) / 1000);
       var late = seconds <= 0;
-      el.textContent = late ? overdue + " " + span(-seconds) : span(seconds) + " " + left;
+      el.textContent = late ? overdue + " " + span(-seconds) : left.replace("{time}", span(seconds));
       el.classList.toggle("late", late);
       var task = el.closest(".task, .chip");
       if (task) { task.classList.toggle("overdue", late); }

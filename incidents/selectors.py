@@ -12,10 +12,11 @@ from django.db.models import Case, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from agencies.models import Agency
+from agencies.models import Agency, Membership
+from agencies.selectors import on_duty
 
 from .models import OPEN_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Incident, IncidentStatus, TimelineEntry
-from .roles import can_view_all_incidents
+from .roles import can_view_all_incidents, is_commander, is_dispatcher
 
 
 def incidents_visible_to(user: AbstractBaseUser) -> QuerySet[Incident]:
@@ -107,3 +108,16 @@ def accept_times_today(*, now: datetime) -> dict[int, float]:
     for agency_id, created_at, accepted_at in rows:
         times.setdefault(agency_id, []).append((accepted_at - created_at).total_seconds())
     return {agency_id: median(values) for agency_id, values in times.items()}
+
+
+def duty_contacts(user: AbstractBaseUser, assignments) -> list[Membership]:
+    """Who is on duty now (name, role, phone: `Membership` with user and agency) in the agencies of
+    these assignments (one incident's) that are still on it — and in those that declined, whom the
+    dispatcher must call just then. For dispatchers and commanders only (DESIGN: who sees what);
+    an empty list for anyone else. Ordered by agency code, then role."""
+    if not (is_dispatcher(user) or is_commander(user)):
+        return []
+    wanted = {a.agency_id for a in assignments if a.is_open or a.status == AssignmentStatus.DECLINED}
+    if not wanted:
+        return []
+    return list(on_duty(roles=None).filter(agency_id__in=wanted).order_by("agency__code", "role", "user__username"))

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
-from agencies.selectors import agency_memberships_of, on_duty
+from agencies.selectors import agency_memberships_of
 from linkage.numbers import coordinate_or_none
 
 from . import services
@@ -37,7 +37,7 @@ from .forms import (
     SeverityForm,
     add_service_errors,
 )
-from .models import AssignmentStatus, IncidentKind, IncidentStatus, Severity
+from .models import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, IncidentKind, IncidentStatus, Severity
 from .plans import plan_expand
 from .roles import is_commander, is_dispatcher
 from .selectors import (
@@ -46,6 +46,7 @@ from .selectors import (
     agency_dashboard,
     assignment_ids_actable_by,
     assignments_visible_to,
+    duty_contacts,
     incident_list,
     incidents_visible_to,
     timeline_for,
@@ -218,12 +219,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assignments = list(incident.assignments.select_related("agency", "accepted_by").order_by("created_at", "id"))
     dispatcher, commander = is_dispatcher(user), is_commander(user)
-    contacts = []
-    if dispatcher or commander:
-        # Commanders and dispatchers see who is on duty (name, role, phone) for the agencies on it.
-        open_agencies = {a.agency_id for a in assignments if a.is_open}
-        contacts = list(on_duty(roles=None).filter(agency_id__in=open_agencies).order_by("agency__code", "role"))
     on_it = {a.agency_id for a in assignments if a.is_open}
+    declined = {a.agency_id for a in assignments if a.status == A.DECLINED} - on_it
     timeline = list(timeline_for(user, incident))
     return render(
         request,
@@ -234,7 +231,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actable": assignment_ids_actable_by(user, [a.pk for a in assignments]),
             "timeline": timeline,
             "last_seq": timeline[-1].pk if timeline else 0,
-            "contacts": contacts,
+            "contacts": duty_contacts(user, assignments),
+            "declined_agencies": declined,
+            "open_task_count": sum(1 for a in assignments if a.is_open),
             "is_dispatcher": dispatcher,
             "is_commander": commander,
             "note_form": NoteForm(),
@@ -267,12 +266,44 @@ def incident_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
     """contain / close / cancel (with an optional reason) / reopen: the URL admits only these."""
     incident = _visible_incident(request, pk)
     move, done = INCIDENT_MOVES[action]
+    back = _back(request, reverse("incident-page", args=[incident.pk]))
     extra = {}
     if action == "cancel":
-        form = ReasonForm(request.POST)
-        extra["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+        reason = _confirmed_reason(request)
+        if reason is None:
+            return back
+        extra["reason"] = reason
+    if action == "close" and not _confirmed(request):
+        open_tasks = incident.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).count()
+        if open_tasks:
+            messages.error(
+                request,
+                ngettext(
+                    "%(count)d task is still open: confirm that closing cancels it.",
+                    "%(count)d tasks are still open: confirm that closing cancels them.",
+                    open_tasks,
+                )
+                % {"count": open_tasks},
+            )
+            return back
     _run(request, lambda: move(incident=incident, by=request.user, **extra), done=str(done))
-    return _back(request, reverse("incident-page", args=[incident.pk]))
+    return back
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    """A destructive page action carries confirm=yes: the second step its form shows before the button."""
+    return request.POST.get("confirm") == "yes"
+
+
+def _confirmed_reason(request: HttpRequest) -> str | None:
+    """The reason of a confirmed destructive action (cancel, take off); None, with a message saying
+    what is missing, when it is not confirmed or has no reason (then nothing changes)."""
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
+    if not _confirmed(request) or not reason:
+        messages.error(request, _("Give a reason and confirm: nothing was changed."))
+        return None
+    return reason
 
 
 INCIDENT_MOVES = {
@@ -353,13 +384,13 @@ def assignment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
         else:
             messages.error(request, _("Report en route, on scene or completed."))
     elif action == "cancel":
-        form = ReasonForm(request.POST)
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        _run(
-            request,
-            lambda: services.assignment_cancel(assignment=assignment, by=by, reason=reason),
-            done=_("Agency taken off the incident."),
-        )
+        reason = _confirmed_reason(request)
+        if reason is not None:
+            _run(
+                request,
+                lambda: services.assignment_cancel(assignment=assignment, by=by, reason=reason),
+                done=_("Agency taken off the incident."),
+            )
     else:
         raise PermissionDenied
     return _back(request, reverse("incident-page", args=[assignment.incident_id]))
@@ -409,17 +440,23 @@ def board(request: HttpRequest) -> HttpResponse:
     incidents = list(active_incidents(request.user).order_by("severity", "created_at")[:500])
     agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
     medians = accept_times_today(now=now)
-    overdue = escalated = 0
+    overdue = escalated = declined = 0
     for incident in incidents:
         for assignment in incident.assignments.all():
             assignment.overdue = assignment.status == A.PENDING and assignment.accept_by <= now
             overdue += assignment.overdue
             escalated += assignment.is_open and assignment.escalation_level > 0
+        # A decline counts while nobody of that agency is back on the incident.
+        on_it = {a.agency_id for a in incident.assignments.all() if a.is_open}
+        declined += len({a.agency_id for a in incident.assignments.all() if a.status == A.DECLINED} - on_it)
     return render(
         request,
         "incidents/board.html",
         {
             "incidents": incidents,
+            "active_count": sum(1 for incident in incidents if incident.status == IncidentStatus.ACTIVE),
+            "contained_count": sum(1 for incident in incidents if incident.status == IncidentStatus.CONTAINED),
+            "declined_count": declined,
             "kpis": [(agency, medians.get(agency.pk)) for agency in agencies],
             "overdue_count": overdue,
             "escalated_count": escalated,

@@ -1,6 +1,9 @@
 """Small display helpers shared by the pages: names in the reader's language, timeline lines, durations."""
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -112,21 +115,97 @@ def next_progress(assignment):
     return (status.value, status.label) if status else None
 
 
+# Icons as inline SVG drawn in the text colour: no emoji font needed (⏰ rendered as a box on machines
+# without one), the same shape everywhere, and colour is never the only signal.
+_SVG = (
+    '<svg class="icon icon-{name}" viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" '
+    'focusable="false">{shape}</svg>'
+)
+_SHAPES = {
+    "pending": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2"/>',
+    "half": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2"/>'
+    '<path d="M8 2.5a5.5 5.5 0 0 1 0 11z" fill="currentColor"/>',
+    "play": '<path d="M4 2.5l9 5.5-9 5.5z" fill="currentColor"/>',
+    "dot": '<circle cx="8" cy="8" r="6" fill="currentColor"/>',
+    "check": '<path d="M2.5 8.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" stroke-width="2.4" '
+    'stroke-linecap="round" stroke-linejoin="round"/>',
+    # A stop sign with a cross: a decline is the loudest state a task can be in.
+    "declined": '<path d="M5.2 1h5.6L15 5.2v5.6L10.8 15H5.2L1 10.8V5.2z" fill="currentColor"/>'
+    '<path d="M5.5 5.5l5 5m0-5l-5 5" stroke="#fff" stroke-width="2" stroke-linecap="round"/>',
+    "cancelled": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2"/>'
+    '<path d="M4.2 11.8l7.6-7.6" stroke="currentColor" stroke-width="2"/>',
+    "clock": '<circle cx="8" cy="8.5" r="6" fill="none" stroke="currentColor" stroke-width="2"/>'
+    '<path d="M8 5v3.7l2.5 1.6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
+    "warning": '<path d="M8 1.2L15.2 14H.8z" fill="currentColor"/>'
+    '<path d="M8 5.8v4" stroke="#000" stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="11.9" r="1"/>',
+    "phone": '<path d="M4.3 1.5l2.2 2.8-1.3 1.8c.8 1.9 2.1 3.3 4 4.3l1.8-1.3 2.8 2.2-1.2 2.3c-5.3-.3-9.5-4.8-9.7-10z" '
+    'fill="currentColor"/>',
+    "drill": '<path d="M3 1.5v13" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>'
+    '<path d="M4 2h9l-2.2 3.5L13 9H4z" fill="currentColor"/>',
+}
+_STATUS_SHAPES = {
+    "pending": "pending",
+    "accepted": "half",
+    "en_route": "play",
+    "on_scene": "dot",
+    "completed": "check",
+    "declined": "declined",
+    "cancelled": "cancelled",
+    "active": "dot",
+    "contained": "half",
+    "closed": "check",
+}
+
+
+@register.simple_tag
+def icon(name: str) -> str:
+    """An inline SVG icon (clock, warning, phone, drill, or a state's shape), hidden from screen
+    readers: the words next to it say the same."""
+    shape = _SHAPES.get(name, _SHAPES["dot"])
+    return mark_safe(_SVG.format(name=name, shape=shape))  # noqa: S308 — constant markup
+
+
 @register.filter
 def status_icon(status: str) -> str:
-    """A shape for each state, so that colour is never the only signal."""
-    return {
-        "pending": "○",
-        "accepted": "◐",
-        "en_route": "▶",
-        "on_scene": "●",
-        "completed": "✓",
-        "declined": "✕",
-        "cancelled": "✕",
-        "active": "●",
-        "contained": "◐",
-        "closed": "✓",
-    }.get(status, "•")
+    """A shape for each state, so that colour is never the only signal (inline SVG)."""
+    return icon(_STATUS_SHAPES.get(status, "dot"))
+
+
+def _late_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return _("overdue {n} s").replace("{n}", str(seconds))
+    return _("overdue {n} min").replace("{n}", str(seconds // 60))
+
+
+@register.simple_tag
+def overdue_by(deadline, now=None) -> str:
+    """How late a deadline is, in words: "overdue 4 min" (whole minutes), "overdue 45 s" under one."""
+    if deadline is None:
+        return ""
+    return _late_text(((now or timezone.now()) - deadline).total_seconds())
+
+
+@register.simple_tag
+def late_templates() -> str:
+    """The attributes a ticking countdown needs to say "overdue 4 min" in the reader's language."""
+    return format_html('data-t-late-min="{}" data-t-late-s="{}"', _("overdue {n} min"), _("overdue {n} s"))
+
+
+@register.filter
+def cancelled_with_incident(assignment) -> bool:
+    """Whether the task was cancelled by the system because its incident was closed or cancelled
+    (stamped in the same move as the incident), not taken off by a dispatcher."""
+    if assignment.status != AssignmentStatus.CANCELLED or assignment.cancelled_at is None:
+        return False
+    incident = assignment.incident
+    return assignment.cancelled_at in {incident.closed_at, incident.cancelled_at}
+
+
+@register.filter
+def open_task_count(incident) -> int:
+    """How many of the incident's tasks are still open (from its prefetched assignments)."""
+    return sum(1 for assignment in incident.assignments.all() if assignment.is_open)
 
 
 @register.filter

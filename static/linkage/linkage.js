@@ -10,8 +10,17 @@
     return (h ? h + ":" + two(m) : m) + ":" + two(s);
   }
 
+  // How late, in the element's own words where it has them (data-t-late-min="overdue {n} min",
+  // data-t-late-s="overdue {n} s"): whole minutes read at a glance; else "overdue by m:ss".
+  function lateText(el, seconds, overdue) {
+    var minutes = Math.floor(seconds / 60);
+    if (minutes >= 1 && el.dataset.tLateMin) { return el.dataset.tLateMin.replace("{n}", minutes); }
+    if (minutes < 1 && el.dataset.tLateS) { return el.dataset.tLateS.replace("{n}", seconds); }
+    return overdue + " " + span(seconds);
+  }
+
   // Every <time class="countdown" datetime="..."> shows the time left to its deadline, and says
-  // "overdue by" in words (not only in red) once it has passed.
+  // how late in words (not only in red) once it has passed.
   function tick() {
     var now = Date.now();
     var left = body.dataset.tLeft || "{time} left", overdue = body.dataset.tOverdue || "overdue by";
@@ -20,7 +29,7 @@
       if (isNaN(due)) { return; }
       var seconds = Math.round((due - now) / 1000);
       var late = seconds <= 0;
-      el.textContent = late ? overdue + " " + span(-seconds) : left.replace("{time}", span(seconds));
+      el.textContent = late ? lateText(el, -seconds, overdue) : left.replace("{time}", span(seconds));
       el.classList.toggle("late", late);
       var task = el.closest(".task, .chip");
       if (task) { task.classList.toggle("overdue", late); }

@@ -41,7 +41,7 @@
           if (window.htmx) { window.htmx.process(next); }
         });
         fresh.forEach(function (id) {
-          var task = document.getElementById("assignment-" + id);
+          var task = document.getElementById("assignment-" + id);  // a task card, or a board chip
           if (task) { task.classList.add("flash"); setTimeout(function () { task.classList.remove("flash"); }, 4000); }
         });
         fresh = [];
@@ -90,8 +90,13 @@
     } catch (e) { /* no sound on this device: the flash still shows */ }
   }
 
+  // A new task for this agency's dashboard, and a decline on any page (board, incident page): flash
+  // the task once the region is fresh, sound (unless muted), mark the tab while hidden.
   function announce(event) {
-    if (event.type !== "assignment.created" || !event.assignment || event.assignment.agency_id !== agencyId) { return; }
+    if (!event.assignment) { return; }
+    var declined = event.type === "assignment.declined";
+    var ours = event.type === "assignment.created" && event.assignment.agency_id === agencyId;
+    if (!declined && !ours) { return; }
     fresh.push(event.assignment.id);
     chime();
     body.classList.add("flash-page");
@@ -133,7 +138,8 @@
       if (!event.seq) { return; }
       lastSeq = Math.max(lastSeq, event.seq);
       announce(event);
-      schedule(150);  // a burst of events (five agencies brought in) is one refresh
+      // A burst of events (five agencies brought in) is one refresh; a decline is shown at once.
+      schedule(event.type === "assignment.declined" ? 0 : 150);
     };
     socket.onclose = function (closing) {
       // 4403 on an open socket: access ended; the reload shows what this person may see now.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
+from .secret_key import announce_created, secret_key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,11 +32,14 @@ EMBEDDED = LINKAGE_MODE == "embedded"
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-_INSECURE_KEY = "django-insecure-linkage-embedded-mode-only-never-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or EMBEDDED:
-        SECRET_KEY = _INSECURE_KEY
+        # Never a fixed key from the source: a random one made on first run, kept in var/ (0600).
+        SECRET_KEY_FILE = Path(env_str("LINKAGE_SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+        SECRET_KEY, _key_created = secret_key_from_file(SECRET_KEY_FILE)
+        if _key_created:
+            announce_created(SECRET_KEY_FILE)
     else:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in the services mode")
 
@@ -355,6 +359,12 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "linkage@localhost")
 LINKAGE_REFERENCE_PREFIX = env_str("LINKAGE_REFERENCE_PREFIX", "KM")
 # Accept deadline for an agency brought in by hand, without a plan step.
 LINKAGE_DEFAULT_ACCEPT_SECONDS = env_int("LINKAGE_DEFAULT_ACCEPT_SECONDS", 120)
+
+# --- Live sockets ---------------------------------------------------------------------------
+# An open socket re-checks its user's access this often (changes no signal saw), and closes after
+# this long (code 4000: the page reconnects at once, handshake and all). See docs/security.md.
+LINKAGE_SOCKET_RECHECK_SECONDS = env_int("LINKAGE_SOCKET_RECHECK_SECONDS", 60)
+LINKAGE_SOCKET_MAX_SECONDS = env_int("LINKAGE_SOCKET_MAX_SECONDS", 3600)
 
 LOGGING = {
     "version": 1,

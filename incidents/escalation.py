@@ -61,19 +61,35 @@ def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
 
 
 def escalate_due(*, batch: int = 200) -> int:
-    """Move every due pending task up one level. Returns how many moved."""
+    """Move every due pending task up its policy. Returns how many moved.
+
+    In the one lock order: the incidents of (at most `batch`) due tasks first, FOR NO KEY UPDATE SKIP
+    LOCKED — an incident someone is changing right now (or another sweep holds) is left for the next
+    sweep, seconds later — then those tasks, in id order, re-read under their locks."""
     moved = 0
     recipients: dict = {}
     while True:
         with transaction.atomic():
-            due = list(
-                Assignment.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=AssignmentStatus.PENDING, next_escalation_at__lte=timezone.now())
-                .select_related("incident", "incident__commander", "agency")
+            now = timezone.now()
+            found = list(
+                Assignment.objects.select_for_update(skip_locked=True, no_key=True, of=("incident",))
+                .filter(status=AssignmentStatus.PENDING, next_escalation_at__lte=now)
+                .select_related("incident", "incident__commander")
                 .order_by("next_escalation_at")[:batch]
             )
+            # The incidents as locked (the lock returns their newest version); the tasks read again
+            # under their own locks, since one may have been answered since this statement began.
+            incidents = {task.incident_id: task.incident for task in found}
+            due = list(
+                Assignment.objects.select_for_update(no_key=True, of=("self",))
+                .filter(pk__in=[task.pk for task in found], status=AssignmentStatus.PENDING)
+                .select_related("agency")
+                .order_by("pk")
+            )
+            for task in due:
+                task.incident = incidents[task.incident_id]
             moved += _escalate_batch(due, recipients)
-        if len(due) < batch:
+        if len(found) < batch:
             return moved
 
 

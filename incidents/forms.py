@@ -1,7 +1,9 @@
 """The browser's forms. They only shape input: every change still goes through services.py."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -62,15 +64,20 @@ class IncidentOpenForm(forms.Form):
         self.fields["latitude"].widget.attrs.update(step="any", inputmode="decimal")
         self.fields["longitude"].widget.attrs.update(step="any", inputmode="decimal")
         self.fields["address"].widget.attrs.update(autocomplete="off")
+        # Keyboard intake: `N` lands here (static/linkage/intake.js keeps focus through plan refreshes).
+        self.fields["kind"].widget.attrs.update(autofocus=True)
 
     def clean(self):
         data = super().clean()
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("latitude", _("Give both latitude and longitude, or neither."))
         if not data.get("title") and data.get("kind"):
-            kind = IncidentKind(data["kind"]).label
+            # Stored, then sent in SMS and e-mail to everyone: in the site's language, not the
+            # language of the dispatcher's page.
+            with translation.override(settings.LANGUAGE_CODE):
+                kind = str(IncidentKind(data["kind"]).label)
             address = data.get("address", "")
-            data["title"] = f"{kind} · {address}"[:200] if address else str(kind)
+            data["title"] = f"{kind} · {address}"[:200] if address else kind
         return data
 
     @staticmethod

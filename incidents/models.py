@@ -429,3 +429,47 @@ class CapMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.msg_type} {self.sender},{self.identifier}"
+
+
+class IdempotencyScope(models.TextChoices):
+    API = "api_incident_open", _("API: open an incident")
+    FORM = "form_incident_open", _("Intake form: open an incident")
+
+
+class IdempotencyKey(models.Model):
+    """One opening of an incident, keyed by (user, scope, key): the same key again gets the same incident.
+
+    The API's `Idempotency-Key` header and the intake form's one-time token both land here. The row is
+    inserted in the transaction that opens the incident, so under the unique constraint a second
+    request with the same key waits for the first to commit and then finds its incident (see
+    incidents/idempotency.py). Rows are kept for IDEMPOTENCY_TTL (24 h) and removed on later writes.
+
+    Written here rather than taken from a library (looked at, 2026): django-idempotency-key declares
+    Django 2.2-4.2 only; drf-idempotency replays the stored response byte for byte (a 201 again, where
+    we answer 200 with the incident as it is now) and answers a concurrent duplicate with 409 unless
+    configured to wait; drf-idempotencykey answers a changed body with 400/409; all three are request
+    middleware, none covers a browser form's one-time token, and none shares the transaction that
+    opens the incident. The whole need is one table and one function.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(_("scope"), max_length=30, choices=IdempotencyScope.choices)
+    key = models.CharField(_("key"), max_length=200)
+    # SHA-256 (hex) of the request body in canonical JSON; empty for form tokens (one token, one incident).
+    request_hash = models.CharField(_("request hash"), max_length=64, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="idempotency_keys"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_once_per_user"),
+            models.CheckConstraint(condition=in_choices("scope", IdempotencyScope), name="idempotency_scope_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

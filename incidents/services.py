@@ -295,8 +295,15 @@ def _assignments_create(
 # --- Incident transitions -------------------------------------------------------------------
 
 
+# One lock order (STYLE.md): every service that touches an incident and its tasks locks the incident
+# row first, then the tasks in id order, so that two people acting on one incident at once wait for
+# each other and never deadlock. Both are FOR NO KEY UPDATE: rows that merely point at them (timeline
+# entries, permissions) take a key-share lock on insert, which that does not block.
+
+
 def _incident_locked(incident: Incident) -> Incident:
-    return Incident.objects.select_for_update().get(pk=incident.pk)
+    """The incident, re-read under its row lock (the first lock any change to it takes)."""
+    return Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
 
 
 def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | None, text: str = "") -> Incident:
@@ -317,11 +324,13 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
         )
         if target in (I.CLOSED, I.CANCELLED):
             open_tasks = (
-                Assignment.objects.select_for_update()
+                Assignment.objects.select_for_update(no_key=True, of=("self",))
                 .filter(incident=locked, status__in=OPEN_ASSIGNMENT_STATUSES)
+                .select_related("agency")
                 .order_by("pk")
             )
             for assignment in open_tasks:
+                assignment.incident = locked
                 _assignment_set_status(
                     assignment,
                     A.CANCELLED,
@@ -474,7 +483,19 @@ def assignment_add(
 
 
 def _assignment_locked(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update(of=("self",)).select_related("incident", "agency").get(pk=assignment.pk)
+    """The task re-read under its row lock, its incident locked before it (the one lock order).
+
+    Raises Assignment.DoesNotExist for a task that is gone."""
+    # A task never moves to another incident, so its incident may be looked up before any lock.
+    incident_id = assignment.incident_id or Assignment.objects.values_list("incident_id", flat=True).get(
+        pk=assignment.pk
+    )
+    incident = _incident_locked(Incident(pk=incident_id))
+    locked = (
+        Assignment.objects.select_for_update(no_key=True, of=("self",)).select_related("agency").get(pk=assignment.pk)
+    )
+    locked.incident = incident
+    return locked
 
 
 def _assignment_set_status(
@@ -686,4 +707,8 @@ def note_add(*, incident: Incident, by: AbstractBaseUser, text: str) -> Timeline
     if by is None or not can_view_incident(by, incident):
         raise PermissionDenied(_("You may not do this."))
     text = _clean_text(text, field="text", required=True)
-    return timeline_add(incident=incident, kind=TimelineKind.NOTE, actor=by, text=text)
+    with transaction.atomic():
+        # Under the incident's lock like every other write to its timeline, so that one incident's
+        # entries commit in the order of their sequence numbers (pages catch up "after seq N").
+        locked = _incident_locked(incident)
+        return timeline_add(incident=locked, kind=TimelineKind.NOTE, actor=by, text=text)

@@ -37,7 +37,16 @@ from .forms import (
     SeverityForm,
     add_service_errors,
 )
-from .models import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, IncidentKind, IncidentStatus, Severity
+from .idempotency import FormTokenInvalid, form_token_check, form_token_issue, open_once
+from .models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    AssignmentStatus,
+    IdempotencyKey,
+    IdempotencyScope,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+)
 from .plans import plan_expand
 from .roles import is_commander, is_dispatcher
 from .selectors import (
@@ -49,6 +58,7 @@ from .selectors import (
     duty_contacts,
     incident_list,
     incidents_visible_to,
+    similar_incidents,
     timeline_for,
 )
 
@@ -113,8 +123,9 @@ def _severity_from(value) -> int:
     return severity if severity in Severity.values else Severity.IV
 
 
-def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None) -> dict:
-    """What the plan for kind and severity brings in, and every other agency the dispatcher may add."""
+def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None, user=None) -> dict:
+    """What the plan for kind and severity brings in, and every other agency the dispatcher may add;
+    with `user` and a position, the open incidents of the same kind nearby (likely the same event)."""
     kind = kind if kind in IncidentKind.values else ""
     tasks = plan_expand(kind=kind, severity=severity, latitude=latitude, longitude=longitude) if kind else []
     planned = [task.agency.code for task in tasks if task.agency is not None]
@@ -128,6 +139,11 @@ def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None
         "others_checked": any(agency.code in checked for agency in others),
         "checked": checked,
         "plan_for": IncidentOpenForm.plan_key(kind, severity),
+        "similar": (
+            similar_incidents(user, kind=kind, latitude=latitude, longitude=longitude)
+            if user is not None and kind and latitude is not None and longitude is not None
+            else []
+        ),
     }
 
 
@@ -145,18 +161,54 @@ def incident_plan_preview(request: HttpRequest) -> HttpResponse:
         latitude=coordinate_or_none(request.GET.get("latitude"), axis="latitude"),
         longitude=coordinate_or_none(request.GET.get("longitude"), axis="longitude"),
         checked=request.GET.getlist("agencies") if same_plan else None,
+        user=request.user,
     )
     return render(request, "incidents/_plan_preview.html", context)
 
 
+def _form_token_used(user, token: str | None):
+    """The incident this intake form's token already opened, or None."""
+    if not token:
+        return None
+    row = (
+        IdempotencyKey.objects.filter(
+            user=user, scope=IdempotencyScope.FORM, key=token, expires_at__gt=timezone.now(), incident__isnull=False
+        )
+        .select_related("incident")
+        .first()
+    )
+    return row.incident if row else None
+
+
+def _already_sent(request: HttpRequest, incident) -> HttpResponse:
+    messages.info(
+        request,
+        _("This form was already sent and opened %(reference)s: here it is. Nothing was dispatched twice.")
+        % {"reference": incident.reference},
+    )
+    return redirect("incident-page", pk=incident.pk)
+
+
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
+    """The intake form. Each rendering carries a one-time token (`form_token`): the first POST with it
+    opens the incident, any later or simultaneous POST with it is sent to that same incident; an
+    expired or unknown token keeps what was typed and asks to dispatch again with a fresh one."""
     _require_dispatcher(request)
     if request.method == "POST":
-        form = IncidentOpenForm(request.POST)
         data = request.POST
+        token = data.get("form_token")
+        first = _form_token_used(request.user, token)
+        if first is not None:
+            return _already_sent(request, first)
+        form = IncidentOpenForm(data)
         kind, severity = data.get("kind", ""), _severity_from(data.get("severity"))
         fresh_plan = data.get("plan_for") != IncidentOpenForm.plan_key(kind, severity)
+        try:
+            token = form_token_check(request.user, token)
+        except FormTokenInvalid as exc:
+            token = None
+            form.add_error(None, _TOKEN_EXPIRED if exc.expired else _TOKEN_UNKNOWN)
         if form.is_valid():
             cleaned = form.cleaned_data
             if fresh_plan:
@@ -167,21 +219,28 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 form.add_error("agencies", _("Choose at least one agency to bring in."))
             else:
                 try:
-                    incident = services.incident_open(
+                    incident, opened = open_once(
                         by=request.user,
-                        kind=cleaned["kind"],
-                        severity=cleaned["severity"],
-                        title=cleaned["title"],
-                        description=cleaned["description"],
-                        address=cleaned["address"],
-                        latitude=cleaned["latitude"],
-                        longitude=cleaned["longitude"],
-                        exercise=cleaned["exercise"],
-                        agencies=cleaned["agencies"],
+                        scope=IdempotencyScope.FORM,
+                        key=token,
+                        open_incident=lambda: services.incident_open(
+                            by=request.user,
+                            kind=cleaned["kind"],
+                            severity=cleaned["severity"],
+                            title=cleaned["title"],
+                            description=cleaned["description"],
+                            address=cleaned["address"],
+                            latitude=cleaned["latitude"],
+                            longitude=cleaned["longitude"],
+                            exercise=cleaned["exercise"],
+                            agencies=cleaned["agencies"],
+                        ),
                     )
                 except ValidationError as exc:
                     add_service_errors(form, exc)
                 else:
+                    if not opened:
+                        return _already_sent(request, incident)
                     count = incident.assignments.count()
                     messages.success(
                         request,
@@ -195,14 +254,22 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             latitude=coordinate_or_none(data.get("latitude"), axis="latitude"),
             longitude=coordinate_or_none(data.get("longitude"), axis="longitude"),
             checked=None if fresh_plan else data.getlist("agencies"),
+            user=request.user,
         )
         status = 400
     else:
         kind = request.GET.get("kind", "")
         form = IncidentOpenForm(initial={"kind": kind} if kind in IncidentKind.values else None)
-        plan = _plan_context(kind=kind, severity=Severity.IV)
-        status = 200
-    return render(request, "incidents/new.html", {"form": form, **plan}, status=status)
+        plan = _plan_context(kind=kind, severity=Severity.IV, user=request.user)
+        token, status = None, 200
+    context = {"form": form, "form_token": token or form_token_issue(request.user), **plan}
+    return render(request, "incidents/new.html", context, status=status)
+
+
+_TOKEN_EXPIRED = gettext_lazy("This form was open for too long: check it and press Dispatch again.")
+_TOKEN_UNKNOWN = gettext_lazy(
+    "This form could not be checked (it was not opened by you here): check it and press Dispatch again."
+)
 
 
 # --- The shared incident page ----------------------------------------------------------------

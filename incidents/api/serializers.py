@@ -238,3 +238,40 @@ class PlannedTaskSerializer(serializers.Serializer):
     agency = AgencyBriefSerializer(allow_null=True)
     task = serializers.CharField()
     accept_within_seconds = serializers.IntegerField()
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IncidentKind.choices)
+    latitude = CoordinateField(limit=90, help_text="WGS-84 degrees.")
+    longitude = CoordinateField(limit=180, help_text="WGS-84 degrees.")
+    within = serializers.IntegerField(
+        min_value=1, max_value=5000, required=False, default=500, help_text="Radius in metres (great circle)."
+    )
+    since = serializers.IntegerField(
+        min_value=1, max_value=1440, required=False, default=30, help_text="Opened in the last this many minutes."
+    )
+
+
+class SimilarIncidentSerializer(serializers.ModelSerializer):
+    """An open incident near a new call: how far (metres) and how long ago (minutes) it was opened."""
+
+    distance_m = serializers.IntegerField(read_only=True)
+    minutes_ago = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "severity",
+            "status",
+            "title",
+            "address",
+            "latitude",
+            "longitude",
+            "created_at",
+            "distance_m",
+            "minutes_ago",
+        ]
+        read_only_fields = fields

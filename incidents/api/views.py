@@ -1,8 +1,10 @@
 """The incidents API: thin views over the selectors (reads) and the services (every change)."""
 
+from datetime import timedelta
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -14,10 +16,18 @@ from agencies.models import Agency
 from incidents import services
 from incidents.cap import MAX_BYTES, cap_ingest, incident_to_cap
 from incidents.filters import AssignmentFilter, IncidentFilter
-from incidents.models import LinkagePlan
+from incidents.idempotency import (
+    IDEMPOTENCY_TTL,
+    IdempotencyKeyInvalid,
+    IdempotencyMismatch,
+    clean_key,
+    open_once,
+    request_fingerprint,
+)
+from incidents.models import IdempotencyScope, LinkagePlan
 from incidents.plans import plan_expand
 from incidents.roles import is_dispatcher
-from incidents.selectors import assignments_visible_to, incident_list, timeline_for
+from incidents.selectors import assignments_visible_to, incident_list, similar_incidents, timeline_for
 from linkage.api import E400, E401, E404, E_PAGE, ErrorSerializer, WriteThrottle
 
 from .serializers import (
@@ -33,6 +43,8 @@ from .serializers import (
     PlanPreviewQuerySerializer,
     ProgressSerializer,
     ReasonSerializer,
+    SimilarIncidentSerializer,
+    SimilarQuerySerializer,
     TimelineEntrySerializer,
     TimelineQuerySerializer,
 )
@@ -85,22 +97,86 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             IncidentSerializer(incident_list(self.request.user).select_related("created_by").get(pk=incident.pk)).data
         )
 
-    @_write(
-        IncidentOpenSerializer,
-        IncidentSerializer,
-        code=201,
+    @extend_schema(
         operation_id="incidents_create",
         summary="Open an incident: the linkage plan (or the agencies named) brings in its agencies",
+        description=(
+            "With an `Idempotency-Key` header, the same key and the same body from the same user within "
+            f"{IDEMPOTENCY_TTL.total_seconds() / 3600:g} hours open one incident: the first request gets 201, "
+            "every repeat (even one sent at the same moment) 200 with that incident. The same key with "
+            "another body is a 422."
+        ),
+        request=IncidentOpenSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Any 1-200 printable ASCII characters, e.g. a UUID; kept per user for 24 hours.",
+            )
+        ],
+        responses={
+            201: IncidentSerializer,
+            200: OpenApiResponse(IncidentSerializer, description="A repeat of an Idempotency-Key: the first incident."),
+            422: OpenApiResponse(ErrorSerializer, description="This Idempotency-Key was used with another body."),
+            **WRITE_ERRORS,
+        },
     )
     def create(self, request):
         if not is_dispatcher(request.user):
             raise PermissionDenied("Only dispatchers and commanders open incidents.")
+        try:
+            key = clean_key(request.headers.get("Idempotency-Key"))
+        except IdempotencyKeyInvalid as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         data = self._valid(IncidentOpenSerializer, request)
-        incident = services.incident_open(by=request.user, **data)
+        if key is None:
+            incident, opened = services.incident_open(by=request.user, **data), True
+        else:
+            try:
+                incident, opened = open_once(
+                    by=request.user,
+                    scope=IdempotencyScope.API,
+                    key=key,
+                    fingerprint=request_fingerprint(request.data),
+                    open_incident=lambda: services.incident_open(by=request.user, **data),
+                )
+            except IdempotencyMismatch as exc:
+                return Response(
+                    {
+                        "detail": "This Idempotency-Key was already used with a different body: "
+                        "send the same body, or a new key for a new incident.",
+                        "incident": exc.incident.pk,
+                    },
+                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                )
         response = self._fresh(incident)
-        response.status_code = status.HTTP_201_CREATED
+        response.status_code = status.HTTP_201_CREATED if opened else status.HTTP_200_OK
         response["Location"] = f"{request.path.rstrip('/')}/{incident.pk}/"
+        if key is not None and not opened:
+            response["Idempotent-Replayed"] = "true"
         return response
+
+    @extend_schema(
+        operation_id="incidents_similar",
+        summary="Open incidents of a kind near a point, opened lately: likely duplicates of a new call",
+        parameters=[SimilarQuerySerializer],
+        responses={200: SimilarIncidentSerializer(many=True), 400: E400, 401: E401},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def similar(self, request):
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = similar_incidents(
+            request.user,
+            kind=query.validated_data["kind"],
+            latitude=query.validated_data["latitude"],
+            longitude=query.validated_data["longitude"],
+            within_m=query.validated_data["within"],
+            since=timedelta(minutes=query.validated_data["since"]),
+        )
+        return Response(SimilarIncidentSerializer(found, many=True).data)
 
     @_write(
         IncidentUpdateSerializer,

@@ -80,7 +80,7 @@ def test_the_board_and_incident_page_show_the_escalation(client, demo, fire_inci
     escalate_due()
     client.force_login(demo.commander)
     board = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "1 escalated" in board and "⚠ level 1" in board
+    assert "1 escalated" in board and "level 1</span>" in board
     page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Kunming Emergency Medical Center: not accepted in time, escalated to level 1" in page
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from incidents.idempotency import form_token_issue
 from incidents.models import Assignment, Incident
 from incidents.services import assignment_accept, incident_open
 
@@ -108,6 +109,8 @@ def test_plan_preview_shows_the_agencies_and_tasks_for_kind_and_severity(client,
 
 def intake(**overrides):
     data = {
+        # The one-time token the intake page issues with the form (tests/incidents/test_idempotency.py).
+        "form_token": form_token_issue(get_user_model().objects.get(username="dispatcher")),
         "kind": "hazmat",
         "severity": "2",
         "address": "官渡区化工园区 3 号罐区",
@@ -124,7 +127,8 @@ def test_dispatcher_opens_a_hazmat_incident_with_five_agencies(client, demo):
     incident = Incident.objects.get()
     assert response.status_code == 302 and response.url == f"/incidents/{incident.pk}/"
     assert incident.kind == "hazmat" and incident.severity == 2 and incident.created_by == demo.dispatcher
-    assert incident.title == "Hazardous materials · 官渡区化工园区 3 号罐区"  # made from kind and address
+    # Made from kind and address, in the site's language (zh-hans) although this page was in English.
+    assert incident.title == "危化品泄漏 · 官渡区化工园区 3 号罐区"
     assert set(incident.assignments.values_list("agency__code", flat=True)) == {
         "km-fire",
         "km-environment",

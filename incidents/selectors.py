@@ -112,32 +112,6 @@ def accept_times_today(*, now: datetime) -> dict[int, float]:
     return {agency_id: median(values) for agency_id, values in times.items()}
 
 
-def duty_contacts(user: AbstractBaseUser, assignments) -> list[Membership]:
-    """Who is on duty now (name, role, phone: `Membership` with user and agency) in the agencies of
-    these assignments (one incident's) that are still on it — and in those that declined, whom the
-    dispatcher must call just then. For dispatchers and commanders only (DESIGN: who sees what);
-    an empty list for anyone else. Ordered by agency code, then role."""
-    if not (is_dispatcher(user) or is_commander(user)):
-        return []
-    wanted = {a.agency_id for a in assignments if a.is_open or a.status == AssignmentStatus.DECLINED}
-    if not wanted:
-        return []
-    return list(on_duty(roles=None).filter(agency_id__in=wanted).order_by("agency__code", "role", "user__username"))
-
-
-def duty_contacts(user: AbstractBaseUser, assignments) -> list[Membership]:
-    """Who is on duty now (name, role, phone: `Membership` with user and agency) in the agencies of
-    these assignments (one incident's) that are still on it — and in those that declined, whom the
-    dispatcher must call just then. For dispatchers and commanders only (DESIGN: who sees what);
-    an empty list for anyone else. Ordered by agency code, then role."""
-    if not (is_dispatcher(user) or is_commander(user)):
-        return []
-    wanted = {a.agency_id for a in assignments if a.is_open or a.status == AssignmentStatus.DECLINED}
-    if not wanted:
-        return []
-    return list(on_duty(roles=None).filter(agency_id__in=wanted).order_by("agency__code", "role", "user__username"))
-
-
 # Mean Earth radius (IUGG R1), metres: the sphere the great-circle distances below are measured on.
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -209,3 +183,16 @@ def similar_incidents(
             found.append(incident)
     found.sort(key=lambda incident: (incident.distance_m, -incident.created_at.timestamp()))
     return found[:limit]
+
+
+def duty_contacts(user: AbstractBaseUser, assignments) -> list[Membership]:
+    """Who is on duty now (name, role, phone: `Membership` with user and agency) in the agencies of
+    these assignments (one incident's) that are still on it — and in those that declined, whom the
+    dispatcher must call just then. For dispatchers and commanders only (DESIGN: who sees what);
+    an empty list for anyone else. Ordered by agency code, then role."""
+    if not (is_dispatcher(user) or is_commander(user)):
+        return []
+    wanted = {a.agency_id for a in assignments if a.is_open or a.status == AssignmentStatus.DECLINED}
+    if not wanted:
+        return []
+    return list(on_duty(roles=None).filter(agency_id__in=wanted).order_by("agency__code", "role", "user__username"))

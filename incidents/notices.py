@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from linkage.bilingual import in_language
 from notifications.services import Message, Recipient, notify_many, notify_webhooks_many
 
 from .escalation import recipients_for
@@ -61,12 +62,6 @@ def incident_webhook(*, incident: Incident, cause: str, level: int, payload: dic
     return cause, level, {**payload, "exercise": incident.exercise, "incident": incident_summary(incident)}
 
 
-def _agency_name(assignment: Assignment) -> str:
-    agency = assignment.agency
-    english = settings.LANGUAGE_CODE.startswith("en")
-    return agency.name_en if english and agency.name_en else agency.name
-
-
 def _assignment_summary(assignment: Assignment) -> dict:
     return {
         "id": assignment.pk,
@@ -88,15 +83,15 @@ def assignment_declined(*, assignment: Assignment) -> None:
     """Tell the dispatchers and the commander that `assignment` (just declined, its reason saved) was
     declined, and why. Call inside the decline's transaction."""
     incident = assignment.incident
-    values = {
-        "reference": incident.reference,
-        "title": incident.title,
-        "address": incident.address or "—",
-        "agency": _agency_name(assignment),
-        "reason": assignment.decline_reason,
-        "task": assignment.task,
-    }
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):  # the site's language: people have none of their own yet
+        values = {
+            "reference": incident.reference,
+            "title": incident.title,
+            "address": incident.address or "—",
+            "agency": assignment.agency.display_name,
+            "reason": assignment.decline_reason,
+            "task": in_language(assignment.task),
+        }
         subject = _("Declined: %(reference)s · %(agency)s") % values
         body = (
             _(
@@ -120,14 +115,14 @@ def assignment_declined(*, assignment: Assignment) -> None:
 def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Incident) -> None:
     """Tell the agency's on-duty liaisons that its task was cancelled because `incident` (already in
     its new status) was closed or cancelled. Call inside that transaction."""
-    values = {
-        "reference": incident.reference,
-        "title": incident.title,
-        "agency": _agency_name(assignment),
-        "task": assignment.task,
-    }
     with translation.override(settings.LANGUAGE_CODE):
-        values["status"] = incident.get_status_display()
+        values = {
+            "reference": incident.reference,
+            "title": incident.title,
+            "agency": assignment.agency.display_name,
+            "task": in_language(assignment.task),
+            "status": incident.get_status_display(),
+        }
         subject = _("Task cancelled: %(reference)s · %(agency)s") % values
         body = (
             _(

@@ -130,14 +130,16 @@ _SHAPES = {
     "check": '<path d="M2.5 8.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" stroke-width="2.4" '
     'stroke-linecap="round" stroke-linejoin="round"/>',
     # A stop sign with a cross: a decline is the loudest state a task can be in.
-    "declined": '<path d="M5.2 1h5.6L15 5.2v5.6L10.8 15H5.2L1 10.8V5.2z" fill="currentColor"/>'
-    '<path d="M5.5 5.5l5 5m0-5l-5 5" stroke="#fff" stroke-width="2" stroke-linecap="round"/>',
+    "declined": '<path d="M5.4 1.5h5.2l3.9 3.9v5.2l-3.9 3.9H5.4l-3.9-3.9V5.4z" fill="none" stroke="currentColor" '
+    'stroke-width="1.8"/>'
+    '<path d="M5.5 5.5l5 5m0-5l-5 5" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
     "cancelled": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2"/>'
     '<path d="M4.2 11.8l7.6-7.6" stroke="currentColor" stroke-width="2"/>',
     "clock": '<circle cx="8" cy="8.5" r="6" fill="none" stroke="currentColor" stroke-width="2"/>'
     '<path d="M8 5v3.7l2.5 1.6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
-    "warning": '<path d="M8 1.2L15.2 14H.8z" fill="currentColor"/>'
-    '<path d="M8 5.8v4" stroke="#000" stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="11.9" r="1"/>',
+    "warning": '<path d="M8 1.8L14.6 13.8H1.4z" fill="none" stroke="currentColor" stroke-width="1.6" '
+    'stroke-linejoin="round"/><path d="M8 6v3.8" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>'
+    '<circle cx="8" cy="11.6" r="1" fill="currentColor"/>',
     "phone": '<path d="M4.3 1.5l2.2 2.8-1.3 1.8c.8 1.9 2.1 3.3 4 4.3l1.8-1.3 2.8 2.2-1.2 2.3c-5.3-.3-9.5-4.8-9.7-10z" '
     'fill="currentColor"/>',
     "drill": '<path d="M3 1.5v13" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>'

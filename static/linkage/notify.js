@@ -22,8 +22,13 @@
     item.href = notification.link || "/notifications/";
     var title = document.createElement("strong");
     title.textContent = notification.subject;
+    // A drill's subject and body both start with its mark (【演练】/[EXERCISE]): the toast says it once,
+    // and looks like a drill.
+    var mark = /^(【[^】]+】|\[[A-Z]+\] )/.exec(notification.subject || "");
+    var body = notification.body || "";
+    if (mark && body.indexOf(mark[1]) === 0) { body = body.slice(mark[1].length); item.classList.add("toast-drill"); }
     var text = document.createElement("span");
-    text.textContent = notification.body;
+    text.textContent = body;
     item.appendChild(title);
     item.appendChild(text);
     box.appendChild(item);

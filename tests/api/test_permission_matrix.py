@@ -44,6 +44,8 @@ ENDPOINTS = {
     "decline": ("post", "/api/v1/assignments/{fire_task}/decline/", {"reason": "无车"}),
     "progress": ("post", "/api/v1/assignments/{fire_task}/progress/", {"status": "en_route"}),
     "cap_in": ("post", "/api/v1/cap/", None),
+    "ws_ticket": ("post", "/api/v1/auth/ws-ticket/", None),
+    "revoke_token": ("delete", "/api/v1/auth/token/", None),
 }
 
 # Callers on the incident see it; the others get 404 for it, never 403 (it does not exist for them).
@@ -55,8 +57,10 @@ FIRE = {"fire_liaison", "fire_chief"}
 def expected(endpoint: str, caller: str) -> int:
     if caller == "anonymous":
         return 401
-    if endpoint in ("agencies", "agency", "plans", "preview", "incidents", "assignments"):
+    if endpoint in ("agencies", "agency", "plans", "preview", "incidents", "assignments", "ws_ticket"):
         return 200
+    if endpoint == "revoke_token":  # anyone signed in, for their own token only
+        return 204
     if endpoint in ("incident", "timeline", "cap", "assignment"):
         return 200 if caller in SEES else 404
     if endpoint == "open":

@@ -85,6 +85,16 @@ def test_a_new_password_ends_the_old_token(demo):
     assert not Token.objects.filter(user=user).exists()
 
 
+def test_a_new_password_ends_the_other_sessions_too(demo):
+    browser = Client()
+    browser.force_login(demo.dispatcher)
+    assert browser.get("/incidents/").status_code == 200
+    user = get_user_model().objects.get(username="dispatcher")
+    user.set_password("a-new-long-passphrase")
+    user.save()
+    assert browser.get("/incidents/").status_code == 302  # back to the login page
+
+
 def test_a_password_set_in_the_admin_ends_the_token(demo):
     key = get_token()["token"]
     admin = Client()

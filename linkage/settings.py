@@ -196,7 +196,7 @@ def _served_url(address: str) -> str:
 
 
 LINKAGE_BASE_URL = env_str("LINKAGE_BASE_URL", _served_url(LINKAGE_ADDR)).rstrip("/")
-# SMS: "console" writes them to the log; "http" POSTs {"to", "text"} to a gateway.
+# SMS: "console" writes them to the log; "http" POSTs {"to", "text", "id"} to a gateway (Idempotency-Key: id).
 LINKAGE_SMS_BACKEND = env_str("LINKAGE_SMS_BACKEND", "console")
 LINKAGE_SMS_GATEWAY_URL = env_str("LINKAGE_SMS_GATEWAY_URL", "")
 LINKAGE_SMS_GATEWAY_TOKEN = env_str("LINKAGE_SMS_GATEWAY_TOKEN", "")

@@ -3,6 +3,10 @@ line in `backends()`.
 
 `send` returns when the message has left; it raises DeliveryError when it has not (`retry=False`
 when trying again cannot help, e.g. nobody to send it to).
+
+Delivery is at least once: a worker that dies after the gateway took a message but before the row
+says "sent" sends it again. Every send therefore carries the notification's `delivery_id`, the same
+on every attempt, so a gateway or mail system can drop the repeat (docs/security.md, "Delivery ids").
 """
 
 import hashlib
@@ -16,7 +20,7 @@ import urllib.request
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from .models import Channel, Notification
 from .services import exercise_prefix
@@ -33,6 +37,20 @@ class DeliveryError(Exception):
 def user_group(user_id: int) -> str:
     """The channel-layer group of one person's open pages (in-app notifications)."""
     return f"user.{user_id}"
+
+
+def delivery_id(notification: Notification) -> str:
+    """`linkage-notification-<id>-<created at, Unix seconds>`: the same on every attempt of one
+    notification, never the same for two (the creation time keeps ids apart after a database is
+    reset and its ids start again). Sent as the HTTP SMS gateway's Idempotency-Key and JSON "id",
+    and inside the e-mail Message-ID."""
+    return f"linkage-notification-{notification.pk}-{int(notification.created_at.timestamp())}"
+
+
+def message_id(notification: Notification) -> str:
+    """The e-mail Message-ID: `<delivery id@domain of DEFAULT_FROM_EMAIL>`, stable across attempts."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<{delivery_id(notification)}@{domain}>"
 
 
 class Backend:
@@ -80,7 +98,13 @@ class EmailBackend(Backend):
         if notification.link:
             body = f"{body}\n\n{settings.LINKAGE_BASE_URL}{notification.link}"
         try:
-            send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.address])
+            EmailMessage(
+                notification.subject,
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notification.address],
+                headers={"Message-ID": message_id(notification)},  # a repeat after a crash is the same mail
+            ).send()
         except Exception as exc:
             raise DeliveryError(f"mail: {exc.__class__.__name__}: {exc}") from exc
 
@@ -93,9 +117,12 @@ class SmsBackend(Backend):
     def send(self, notification: Notification) -> None:
         if not notification.address:
             raise DeliveryError("no phone number", retry=False)
-        self.send_text(notification.address, sms_text(notification.subject, notification.body))
+        self.send_text(
+            notification.address, sms_text(notification.subject, notification.body), key=delivery_id(notification)
+        )
 
-    def send_text(self, phone: str, text: str) -> None:
+    def send_text(self, phone: str, text: str, *, key: str) -> None:
+        """Send `text` to `phone`; `key` is the delivery id, the same on every attempt."""
         raise NotImplementedError
 
 
@@ -110,16 +137,18 @@ def sms_text(subject: str, body: str, *, limit: int = 300) -> str:
 class ConsoleSmsBackend(SmsBackend):
     """Writes the SMS to the log: the default, until a gateway is configured."""
 
-    def send_text(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
+    def send_text(self, phone: str, text: str, *, key: str) -> None:
+        logger.info("SMS to %s (%s): %s", phone, key, text)
 
 
 class HttpSmsBackend(SmsBackend):
-    """A generic HTTP SMS gateway: POST {"to", "text"} as JSON with a bearer token; 2xx is sent."""
+    """A generic HTTP SMS gateway: POST {"to", "text", "id"} as JSON with a bearer token and the
+    delivery id also as `Idempotency-Key`; 2xx is sent. A gateway that remembers keys sends a repeat
+    (same key) once."""
 
-    def send_text(self, phone: str, text: str) -> None:
-        body = json.dumps({"to": phone, "text": text}).encode()
-        headers = {"Content-Type": "application/json"}
+    def send_text(self, phone: str, text: str, *, key: str) -> None:
+        body = json.dumps({"to": phone, "text": text, "id": key}).encode()
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         if settings.LINKAGE_SMS_GATEWAY_TOKEN:
             headers["Authorization"] = f"Bearer {settings.LINKAGE_SMS_GATEWAY_TOKEN}"
         _post(settings.LINKAGE_SMS_GATEWAY_URL, body, headers)

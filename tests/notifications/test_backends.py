@@ -47,7 +47,8 @@ def test_http_sms_gateway_gets_the_number_and_text_with_its_token(demo, settings
         assert deliver_now(sms.pk) == "sent"
     finally:
         server.shutdown()
-    assert Gateway.received == [("Bearer gw-token", {"to": "13800000001", "text": "未接受 请处理"})]
+    key = f"linkage-notification-{sms.pk}-{int(sms.created_at.timestamp())}"  # the delivery id
+    assert Gateway.received == [("Bearer gw-token", {"to": "13800000001", "text": "未接受 请处理", "id": key})]
 
 
 def test_an_http_sms_backend_without_a_gateway_url_refuses_to_start():

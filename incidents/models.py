@@ -412,23 +412,53 @@ class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Assignment, on_delete=models.CASCADE)
 
 
+class CapOutcome(models.TextChoices):
+    """What one CAP message taken in did (DESIGN.md, "CAP semantics")."""
+
+    OPENED = "opened", _("Opened an incident")
+    OPENED_FROM_UPDATE = "opened_from_update", _("Opened an incident from an update whose original never arrived")
+    UPDATED = "updated", _("Updated the incident")
+    CANCELLED = "cancelled", _("Cancelled the incident")
+    EXPIRED = "expired", _("Nothing: the alert had expired")
+    NOT_ACTUAL = "not_actual", _("Nothing: a test, draft or system message")
+    STATUS_MISMATCH = "status_mismatch", _("Nothing: an exercise and a real incident never touch")
+    OTHER_SENDER = "other_sender", _("Nothing: the incident came from another sender")
+    STALE = "stale", _("Nothing: older than the last message applied")
+    UNKNOWN_ORIGINAL = "unknown_original", _("Nothing: cancels an alert never received")
+    NOT_OPEN = "not_open", _("Nothing: the incident is already closed or cancelled")
+    NOT_ACTED = "not_acted", _("Nothing: an acknowledgement, an error or our own message")
+
+
+# The outcomes that changed an incident: the last of these sets the time older messages lose to.
+CAP_APPLIED = (CapOutcome.OPENED, CapOutcome.OPENED_FROM_UPDATE, CapOutcome.UPDATED, CapOutcome.CANCELLED)
+
+
 class CapMessage(models.Model):
-    """A CAP 1.2 message taken in, so that the same one twice changes nothing."""
+    """Every CAP 1.2 message taken in and what it did; the same one (sender, identifier) twice changes nothing."""
 
     sender = models.CharField(max_length=200)
     identifier = models.CharField(max_length=200)
+    sent = models.DateTimeField(null=True)
+    status = models.CharField(max_length=10, default="Actual")
     msg_type = models.CharField(max_length=10)
-    sent = models.CharField(max_length=40, blank=True)
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="cap_messages")
+    references = models.TextField(blank=True)
+    outcome = models.CharField(max_length=30, choices=CapOutcome.choices, default=CapOutcome.OPENED)
+    detail = models.CharField(max_length=500, blank=True)
+    # The incident it opened, changed or was about; None when it concerned none of ours.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="cap_messages")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("CAP message")
         verbose_name_plural = _("CAP messages")
-        constraints = [models.UniqueConstraint(fields=["sender", "identifier"], name="cap_message_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "identifier"], name="cap_message_once"),
+            models.CheckConstraint(condition=in_choices("outcome", CapOutcome), name="cap_message_outcome_valid"),
+        ]
+        indexes = [models.Index(fields=["incident", "outcome", "sent"], name="cap_message_applied_idx")]
 
     def __str__(self) -> str:
-        return f"{self.msg_type} {self.sender},{self.identifier}"
+        return f"{self.msg_type} {self.sender},{self.identifier}: {self.outcome}"
 
 
 class IdempotencyScope(models.TextChoices):

@@ -36,18 +36,28 @@ class Agency(models.Model):
     )
     # The jurisdiction as a latitude/longitude box: where several agencies share a kind, the one
     # whose box holds the incident's point is brought in.
-    jurisdiction_south = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    jurisdiction_west = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    jurisdiction_north = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    jurisdiction_east = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    jurisdiction_south = models.DecimalField(
+        _("southern edge (latitude)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    jurisdiction_west = models.DecimalField(
+        _("western edge (longitude)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    jurisdiction_north = models.DecimalField(
+        _("northern edge (latitude)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    jurisdiction_east = models.DecimalField(
+        _("eastern edge (longitude)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     is_default_for_kind = models.BooleanField(
         _("default for its kind"),
         default=False,
         help_text=_("Brought in when no agency of this kind has the incident in its jurisdiction."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    group = models.OneToOneField(Group, on_delete=models.PROTECT, null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, verbose_name=_("permission group")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
@@ -103,12 +113,14 @@ class Agency(models.Model):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("agency"))
     role = models.CharField(_("role"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["agency__code", "role", "user__username"]
@@ -126,7 +138,9 @@ class Membership(models.Model):
 class Shift(models.Model):
     """One on-duty window of a member."""
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shifts")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("membership")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -21,8 +21,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-admin.site.site_header = "Linkage 应急联动"
-admin.site.site_title = "Linkage"
-
 handler404 = "linkage.views.not_found"
 handler500 = "linkage.views.server_error"

@@ -42,7 +42,7 @@ class WebhookEndpoint(models.Model):
         help_text=_("Event types to send, e.g. assignment.escalated; empty: all."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -61,23 +61,33 @@ class Notification(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), default=0)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("webhook endpoint"),
     )
     # Where it goes, fixed when the row is made: an e-mail address, a phone number, a URL.
     address = models.CharField(_("address"), max_length=500, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -118,7 +128,9 @@ class Notification(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="delivery_attempts")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts", verbose_name=_("notification")
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     ok = models.BooleanField(_("delivered"))

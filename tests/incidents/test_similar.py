@@ -128,6 +128,14 @@ def test_the_plan_preview_warns_of_a_similar_incident_with_a_link(demo):
     assert "4 分钟前创建，相距 120 米" in chinese and "重复报警" in chinese
 
 
+def test_an_incident_opened_this_minute_reads_just_now(demo):
+    opened(demo)
+    client = Client()
+    client.force_login(demo.dispatcher)
+    assert "opened just now, 0 m away" in preview(client)
+    assert "刚刚创建，相距 0 米" in preview(client, language="zh-hans")
+
+
 def test_no_warning_without_a_position_or_for_another_kind(demo):
     opened(demo)
     client = Client()

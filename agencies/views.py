@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from .models import MemberRole
 from .selectors import agencies_with_roster_visible_to, roster_for
 
 
@@ -26,8 +27,18 @@ def roster(request: HttpRequest, code: str) -> HttpResponse:
     # Next on duty: whoever's shift starts soonest after the current ones end.
     starts = [row["next"].starts_at for row in active if row["next"]]
     next_on_duty = [row for row in active if row["next"] and row["next"].starts_at == min(starts)] if starts else []
+    # Escalation's first level is the duty chief: an agency without one has its tasks passed over it.
+    roles = {row["membership"].role for row in active if row["membership"].user.is_active}
     return render(
         request,
         "agencies/roster.html",
-        {"agency": agency, "rows": rows, "on_duty": on_duty, "next_on_duty": next_on_duty, "now": now},
+        {
+            "agency": agency,
+            "rows": rows,
+            "on_duty": on_duty,
+            "next_on_duty": next_on_duty,
+            "now": now,
+            "no_chief": MemberRole.CHIEF not in roles,
+            "no_liaison": MemberRole.LIAISON not in roles,
+        },
     )

@@ -1,198 +1,511 @@
-"""CAP 1.2 (OASIS Common Alerting Protocol): an incident out as an alert, alerts in as incidents.
+"""CAP 1.2 for incidents: what a message taken in does, and an incident's versions as alerts out.
 
-Alert opens an incident, Update amends the one it references, Cancel cancels it; the same message
-(sender, identifier) twice changes nothing. XML is parsed with defusedxml: no entities, no DTDs.
+Reading and writing the XML is `interop.cap`; this module applies DESIGN.md's "CAP semantics":
+
+- an Alert or Update past its `<expires>` (every `<info>`) opens and changes nothing;
+- only `Actual` and `Exercise` act, and an Exercise never touches a real incident nor the reverse;
+- Update and Cancel act only on an incident opened by an alert of the same `<sender>`; of several
+  `<references>`, the newest whose incident is still open is acted on;
+- a message `<sent>` before the last one applied to its incident changes nothing;
+- an Update whose original never arrived opens the incident as an Alert would; a Cancel of an
+  unknown alert does nothing;
+- the `<info>` in the site's language is preferred; the kind comes from `<event>`/`<eventCode>`, then
+  from an unambiguous `<category>`, else `other` with nobody brought in;
+- a polygon's centroid (a circle's centre) is the incident's point, and an Update moves it.
+
+Every message is recorded (`CapMessage`) with its outcome, whether it changed anything or not; the
+same (sender, identifier) twice changes nothing.
 """
 
 import re
-from decimal import Decimal
-from xml.etree.ElementTree import Element, SubElement, tostring
+from dataclasses import dataclass
+from datetime import datetime
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from linkage.numbers import NumberError, coordinate
+from interop.cap import (
+    MAX_BYTES,
+    Alert,
+    Area,
+    CapError,
+    CapTooLarge,
+    Circle,
+    Info,
+    Reference,
+    area_point,
+    preferred_info,
+    read_alert,
+    write_alert,
+)
 
-from .models import CAP_CATEGORY, CAP_SEVERITY, CapMessage, Incident, IncidentKind, IncidentStatus, Severity
+from .models import (
+    CAP_APPLIED,
+    CAP_CATEGORY,
+    CAP_SEVERITY,
+    CapMessage,
+    CapOutcome,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+    TimelineEntry,
+    TimelineKind,
+)
 from .services import incident_cancel, incident_open, incident_update
+from .timeline import timeline_add
 
-NS = "urn:oasis:names:tc:emergency:cap:1.2"
-MAX_BYTES = 256 * 1024
+__all__ = ["MAX_BYTES", "CapResult", "CapTooLarge", "cap_ingest", "cap_kind", "incident_to_alert", "incident_to_cap"]
 
-# A category in, the kind it most likely is (our own alerts carry the exact kind as a parameter).
-KIND_FOR_CATEGORY = {
-    "Fire": IncidentKind.BUILDING_FIRE,
-    "Transport": IncidentKind.TRAFFIC_ACCIDENT,
-    "CBRNE": IncidentKind.HAZMAT,
-    "Met": IncidentKind.FLOOD,
-    "Geo": IncidentKind.EARTHQUAKE,
-    "Rescue": IncidentKind.COLLAPSE,
-    "Health": IncidentKind.MASS_CASUALTY,
-    "Env": IncidentKind.POLLUTION,
-}
+K = IncidentKind
 SEVERITY_FOR_CAP = {cap: int(level) for level, cap in CAP_SEVERITY.items()}
-# Characters XML 1.0 cannot carry: dropped from what we send.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+DUPLICATE = "duplicate"  # the outcome reported for a message already taken in (not stored again)
+
+# --- The kind of an incoming alert ------------------------------------------------------------
+
+# Event words that say the danger is a forecast or a risk, not a fire: nothing to put out.
+_NOT_AN_INCIDENT = re.compile(r"fire danger|fire weather|red flag|火险|火险等级", re.IGNORECASE)
+# (kind, words) in the order they are tried: the more specific first (a forest fire before a fire).
+# English words match whole words; Chinese ones anywhere in the event.
+KIND_WORDS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        K.FOREST_FIRE,
+        ("forest fire", "wildfire", "wildland fire", "bushfire", "grass fire", "森林火灾", "山火", "草原火灾"),
+    ),
+    (
+        K.HAZMAT,
+        (
+            "hazmat",
+            "hazardous material",
+            "hazardous materials",
+            "chemical",
+            "toxic",
+            "gas leak",
+            "radiological",
+            "nuclear",
+            "危化品",
+            "危险化学品",
+            "化学品",
+            "泄漏",
+            "毒气",
+        ),
+    ),
+    (K.BUILDING_FIRE, ("fire", "structure fire", "building fire", "火灾", "火警", "起火", "着火")),
+    (K.EARTHQUAKE, ("earthquake", "quake", "seismic", "地震")),
+    (
+        K.FLOOD,
+        (
+            "flood",
+            "flash flood",
+            "flooding",
+            "rainstorm",
+            "heavy rain",
+            "tsunami",
+            "storm surge",
+            "暴雨",
+            "洪水",
+            "洪涝",
+            "山洪",
+            "内涝",
+            "海啸",
+            "风暴潮",
+        ),
+    ),
+    (K.TRAFFIC_ACCIDENT, ("traffic accident", "road accident", "vehicle collision", "car crash", "交通事故", "车祸")),
+    (K.COLLAPSE, ("collapse", "building collapse", "坍塌", "倒塌", "塌方")),
+    (K.POLLUTION, ("pollution", "oil spill", "contamination", "污染")),
+    (K.PUBLIC_HEALTH, ("epidemic", "outbreak", "pandemic", "public health", "疫情", "传染病", "公共卫生", "食物中毒")),
+    (K.MASS_CASUALTY, ("mass casualty", "群体伤亡", "踩踏")),
+]
+# US EAS/SAME event codes (what national warning services put in <eventCode>); absent ones say nothing.
+SAME_CODES = {
+    "FFW": K.FLOOD,
+    "FFA": K.FLOOD,
+    "FFS": K.FLOOD,
+    "FLW": K.FLOOD,
+    "FLA": K.FLOOD,
+    "FLS": K.FLOOD,
+    "TSW": K.FLOOD,
+    "TSA": K.FLOOD,
+    "SSW": K.FLOOD,
+    "SSA": K.FLOOD,
+    "EQW": K.EARTHQUAKE,
+    "HMW": K.HAZMAT,
+    "NUW": K.HAZMAT,
+    "RHW": K.HAZMAT,
+    "FRW": K.FOREST_FIRE,
+}
+# Categories that name one kind only; Fire (building or forest?), Geo, Met, Rescue, Safety, Security,
+# Transport, Infra and Other do not, and guessing from them paged the wrong agencies.
+KIND_FOR_CATEGORY = {"CBRNE": K.HAZMAT, "Env": K.POLLUTION, "Health": K.PUBLIC_HEALTH}
 
 
-class CapTooLarge(ValueError):
-    """The alert is over MAX_BYTES (the API answers 413)."""
+def _word_pattern(word: str) -> re.Pattern:
+    if word.isascii():
+        return re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    return re.compile(re.escape(word))
+
+
+_KIND_PATTERNS = [(kind, [_word_pattern(word) for word in words]) for kind, words in KIND_WORDS]
+
+
+def cap_kind(info: Info) -> tuple[str, str]:
+    """(kind, what decided it) for an `<info>`: our own `linkage:kind` parameter, else a SAME event
+    code, else the words of `<event>` and the event codes' values, else a category that means one
+    kind only, else `other`."""
+    own = info.parameter("linkage:kind")
+    if own in K.values:
+        return own, "linkage:kind"
+    for name, value in info.event_codes:
+        if name.upper() == "SAME" and value.strip().upper() in SAME_CODES:
+            return SAME_CODES[value.strip().upper()], f"eventCode SAME {value.strip().upper()}"
+    texts = [info.event, *(value for _, value in info.event_codes)]
+    if not any(_NOT_AN_INCIDENT.search(text) for text in texts):
+        for kind, patterns in _KIND_PATTERNS:
+            for text in texts:
+                if any(pattern.search(text) for pattern in patterns):
+                    return kind, f"event {text[:60]!r}"
+    for category in info.categories:
+        if category in KIND_FOR_CATEGORY:
+            return KIND_FOR_CATEGORY[category], f"category {category}"
+    return K.OTHER, ""
+
+
+# --- Taking a message in ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapResult:
+    """What one message did: `outcome` (a CapOutcome value, or "duplicate"), a sentence saying it,
+    the incident it opened, changed or concerned (None when none of ours), and its record."""
+
+    outcome: str
+    detail: str
+    incident: Incident | None
+    message: CapMessage
+
+    @property
+    def opened(self) -> bool:
+        return self.outcome in (CapOutcome.OPENED, CapOutcome.OPENED_FROM_UPDATE)
 
 
 def _sender() -> str:
     return getattr(settings, "LINKAGE_CAP_SENDER", "linkage@localhost")
 
 
-def incident_to_cap(incident: Incident) -> bytes:
-    alert = Element("alert", xmlns=NS)
-    SubElement(alert, "identifier").text = f"linkage-{incident.reference}"
-    SubElement(alert, "sender").text = _sender()
-    SubElement(alert, "sent").text = timezone.localtime(incident.updated_at).isoformat(timespec="seconds")
-    SubElement(alert, "status").text = "Exercise" if incident.exercise else "Actual"
-    SubElement(alert, "msgType").text = "Cancel" if incident.status == IncidentStatus.CANCELLED else "Alert"
-    SubElement(alert, "scope").text = "Restricted"
-    SubElement(alert, "restriction").text = "Emergency agencies working this incident"
-    info = SubElement(alert, "info")
-    SubElement(info, "language").text = "zh-CN"
-    SubElement(info, "category").text = CAP_CATEGORY[IncidentKind(incident.kind)]
-    SubElement(info, "event").text = str(IncidentKind(incident.kind).label)
-    SubElement(info, "urgency").text = "Immediate" if incident.is_open else "Past"
-    SubElement(info, "severity").text = CAP_SEVERITY[Severity(incident.severity)]
-    SubElement(info, "certainty").text = "Observed"
-    SubElement(info, "headline").text = incident.title
-    if incident.description:
-        SubElement(info, "description").text = incident.description
-    for name, value in (
-        ("linkage:kind", incident.kind),
-        ("linkage:reference", incident.reference),
-        ("linkage:status", incident.status),
-    ):
-        parameter = SubElement(info, "parameter")
-        SubElement(parameter, "valueName").text = name
-        SubElement(parameter, "value").text = value
-    area = SubElement(info, "area")
-    SubElement(area, "areaDesc").text = incident.address or incident.title
-    if incident.latitude is not None and incident.longitude is not None:
-        SubElement(area, "circle").text = f"{incident.latitude},{incident.longitude} 0"
-    for node in alert.iter():
-        if node.text:
-            node.text = _XML_ILLEGAL.sub("", node.text)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(alert, encoding="utf-8", xml_declaration=False)
+def _line(text: str, limit: int) -> str:
+    """One line of at most `limit` characters: whitespace runs (newlines too) become one space."""
+    return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())[:limit]
 
 
-def _text(parent, name: str) -> str:
-    node = parent.find(f"{{{NS}}}{name}")
-    return (node.text or "").strip() if node is not None else ""
+def _paragraphs(text: str, limit: int) -> str:
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t").strip()[:limit]
 
 
-def _required(parent, name: str) -> str:
-    value = _text(parent, name)
-    if not value:
-        raise ValidationError({"cap": f"<{name}> is required."})
-    return value
+def _live_infos(alert: Alert, now: datetime) -> list[Info]:
+    return [info for info in alert.infos if not info.expired(now)] or alert.infos
 
 
-def _parameters(info) -> dict[str, str]:
-    found = {}
-    for parameter in info.findall(f"{{{NS}}}parameter"):
-        found[_text(parameter, "valueName")] = _text(parameter, "value")
-    return found
-
-
-def _point(info) -> tuple[Decimal | None, Decimal | None]:
-    circle = info.find(f"{{{NS}}}area/{{{NS}}}circle")
-    if circle is None or not (circle.text or "").strip():
-        return None, None
-    try:
-        lat, lon = circle.text.strip().split(" ")[0].split(",")
-        return coordinate(lat, axis="latitude"), coordinate(lon, axis="longitude")
-    except (ValueError, NumberError) as exc:
-        raise ValidationError({"cap": "<circle> must read 'latitude,longitude radius'."}) from exc
-
-
-def _incident_fields(info) -> dict:
-    parameters = _parameters(info)
-    kind = parameters.get("linkage:kind") or KIND_FOR_CATEGORY.get(_text(info, "category"), IncidentKind.OTHER)
-    latitude, longitude = _point(info)
-    return {
-        "kind": kind,
-        # None when missing or Unknown: an Alert opens at level IV, an Update leaves the level alone.
-        "severity": SEVERITY_FOR_CAP.get(_text(info, "severity")),
-        "title": (_text(info, "headline") or _text(info, "event"))[:200],
-        "description": _text(info, "description")[:5000],
-        "address": _text(info, f"area/{{{NS}}}areaDesc")[:300],
-        "latitude": latitude,
-        "longitude": longitude,
+def _facts(alert: Alert, info: Info) -> dict:
+    """The incident fields an `<info>` gives; absent ones are left out."""
+    facts = {
+        "title": _line(info.headline or info.event, 200)
+        or _line(_("CAP alert from %(sender)s") % {"sender": info.sender_name or alert.sender}, 200),
+        "description": _paragraphs(info.description, 5000),
+        "address": _line("; ".join(area.description for area in info.areas if area.description), 300),
     }
+    if info.severity in SEVERITY_FOR_CAP:
+        facts["severity"] = SEVERITY_FOR_CAP[info.severity]
+    point = area_point(info.areas)
+    if point is not None:
+        facts["latitude"], facts["longitude"] = point
+    return facts
 
 
-def _referenced_incident(alert) -> Incident:
-    references = _required(alert, "references")
-    for reference in references.split():
-        parts = reference.split(",")
-        if len(parts) >= 2:
-            message = CapMessage.objects.filter(sender=parts[0], identifier=parts[1]).select_related("incident").first()
-            if message is not None:
-                return message.incident
-    raise ValidationError({"cap": "<references> names no alert taken in here."})
+def _open(alert: Alert, *, by, now: datetime, outcome: str) -> tuple[str, str, Incident]:
+    info = preferred_info(_live_infos(alert, now), settings.LANGUAGE_CODE)
+    if info is None:
+        raise ValidationError({"cap": _("An alert needs an <info> to open an incident.")})
+    kind, decided_by = cap_kind(info)
+    facts = _facts(alert, info)
+    facts.setdefault("severity", int(Severity.IV))
+    incident = incident_open(
+        by=by, kind=kind, exercise=alert.status == "Exercise", follow_plan=kind != K.OTHER, **facts
+    )
+    if kind == K.OTHER:
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.INCIDENT_UPDATED,
+            actor=None,
+            text=_("The CAP event “%(event)s” does not say what kind of incident this is: nobody was brought in.")
+            % {"event": _line(info.event, 100)},
+            data={"cap_event": _line(info.event, 100), "categories": info.categories},
+        )
+    if outcome == CapOutcome.OPENED_FROM_UPDATE:
+        detail = _("Opened: an update whose original alert never arrived here.")
+    else:
+        detail = _("Opened.")
+    if decided_by:
+        detail += " " + _("Kind %(kind)s from %(source)s.") % {"kind": kind, "source": decided_by}
+    else:
+        detail += " " + _("Kind unknown: nobody was brought in; the dispatcher chooses the agencies.")
+    return outcome, detail, incident
 
 
-def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes) -> tuple[Incident, bool]:
-    """Take in one CAP 1.2 message. Returns the incident and whether this message opened it."""
-    if len(xml) > MAX_BYTES:
-        raise CapTooLarge("The alert is too large.")
+def _referenced(alert: Alert) -> tuple[CapMessage | None, list[CapMessage]]:
+    """Of the messages `<references>` names that we took in, the one to act on, and all of them.
+
+    The one to act on came from this alert's sender; of those, the newest whose incident is still open,
+    else the newest.
+    """
+    found = []
+    for reference in alert.references:
+        message = (
+            CapMessage.objects.filter(sender=reference.sender, identifier=reference.identifier, incident__isnull=False)
+            .select_related("incident")
+            .first()
+        )
+        if message is not None:
+            found.append(message)
+    if not found:
+        return None, []
+    newest_first = sorted(found, key=lambda m: m.sent or timezone.now(), reverse=True)
+    own = [message for message in newest_first if message.sender == alert.sender] or newest_first
+    live = [message for message in own if message.incident.is_open]
+    return (live or own)[0], found
+
+
+def _opening_sender(incident: Incident) -> str | None:
+    opener = (
+        CapMessage.objects.filter(incident=incident, outcome__in=[CapOutcome.OPENED, CapOutcome.OPENED_FROM_UPDATE])
+        .order_by("id")
+        .first()
+    )
+    return opener.sender if opener else None
+
+
+def _superseded(alert: Alert, incident: Incident) -> bool:
+    """A message already applied names this one in its <references>: this one is older, even when
+    both were sent within the same second (CAP times have no fractions)."""
+    mine = f"{alert.sender},{alert.identifier}"
+    applied = CapMessage.objects.filter(incident=incident, outcome__in=CAP_APPLIED).values_list("references", flat=True)
+    return any(entry == mine or entry.startswith(mine + ",") for references in applied for entry in references.split())
+
+
+def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]:
+    """(outcome, detail, incident) of one new message; opens, updates or cancels as the rules say."""
+    if alert.sender == _sender():
+        return CapOutcome.NOT_ACTED, _("Our own message: nothing to do."), None
+    if alert.msg_type in ("Ack", "Error"):
+        return CapOutcome.NOT_ACTED, _("An %(type)s changes no incident.") % {"type": alert.msg_type}, None
+    if alert.status not in ("Actual", "Exercise"):
+        return (
+            CapOutcome.NOT_ACTUAL,
+            _("A %(status)s message opens and changes nothing.") % {"status": alert.status},
+            None,
+        )
+    expired = alert.msg_type != "Cancel" and alert.expired(now)
+    if alert.msg_type == "Alert":
+        if expired:
+            return CapOutcome.EXPIRED, _("Expired before it arrived: nothing opened."), None
+        return _open(alert, by=by, now=now, outcome=CapOutcome.OPENED)
+
+    target, _found = _referenced(alert)
+    if target is None:
+        if alert.msg_type == "Cancel":
+            return CapOutcome.UNKNOWN_ORIGINAL, _("Cancels an alert never received here: nothing to cancel."), None
+        if expired:
+            return CapOutcome.EXPIRED, _("Expired before it arrived: nothing opened."), None
+        return _open(alert, by=by, now=now, outcome=CapOutcome.OPENED_FROM_UPDATE)
+
+    # Incident first, as every service locks: a concurrent update of the same incident waits here.
+    incident = Incident.objects.select_for_update().get(pk=target.incident_id)
+    owner = _opening_sender(incident)
+    if owner != alert.sender:
+        return (
+            CapOutcome.OTHER_SENDER,
+            _("The incident came from %(owner)s, not %(sender)s: nothing changed.")
+            % {"owner": owner or _("this installation"), "sender": alert.sender},
+            incident,
+        )
+    if incident.exercise != (alert.status == "Exercise"):
+        if incident.exercise:
+            text = _("A real message never changes an exercise: nothing changed.")
+        else:
+            text = _("An exercise message never changes a real incident: nothing changed.")
+        return CapOutcome.STATUS_MISMATCH, text, incident
+    if expired:
+        return CapOutcome.EXPIRED, _("Expired before it arrived: nothing changed."), incident
+    last = CapMessage.objects.filter(incident=incident, outcome__in=CAP_APPLIED).aggregate(last=Max("sent"))["last"]
+    if (last is not None and alert.sent < last) or _superseded(alert, incident):
+        return (
+            CapOutcome.STALE,
+            _("Sent %(sent)s, before the last message applied: nothing changed.") % {"sent": alert.sent.isoformat()},
+            incident,
+        )
+    if not incident.is_open:
+        return (
+            CapOutcome.NOT_OPEN,
+            _("The incident is %(status)s: nothing changed.") % {"status": incident.get_status_display()},
+            incident,
+        )
+    if alert.msg_type == "Cancel":
+        reason = _("Cancelled by CAP message %(identifier)s from %(sender)s.") % {
+            "identifier": alert.identifier,
+            "sender": alert.sender,
+        }
+        incident = incident_cancel(incident=incident, by=by, reason=reason[:1000])
+        return CapOutcome.CANCELLED, _("Cancelled."), incident
+
+    info = preferred_info(_live_infos(alert, now), settings.LANGUAGE_CODE)
+    if info is not None:
+        facts = {key: value for key, value in _facts(alert, info).items() if value not in ("", None)}
+        incident = incident_update(incident=incident, by=by, **facts)
+        if info.urgency == "Past":
+            timeline_add(
+                incident=incident,
+                kind=TimelineKind.INCIDENT_UPDATED,
+                actor=None,
+                text=_("The sender says this is over (CAP urgency Past); a commander closes it here."),
+                data={"cap_urgency": "Past"},
+            )
+            return CapOutcome.UPDATED, _("Updated; the sender says it is over."), incident
+    return CapOutcome.UPDATED, _("Updated."), incident
+
+
+def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None = None) -> CapResult:
+    """Take in one CAP 1.2 message (XML bytes) and do what DESIGN.md's "CAP semantics" says.
+
+    Returns a CapResult; every new message is recorded with its outcome, including those that change
+    nothing. Raises CapTooLarge (over MAX_BYTES), ValidationError {"cap": ...} for a message that is
+    not a usable CAP 1.2 alert, and what the incident services raise (PermissionDenied, ValidationError).
+    `now` (default: the current time) is what `<expires>` is compared with.
+    """
     try:
-        alert = fromstring(xml)
-    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
-        raise ValidationError({"cap": f"Not well-formed, safe XML: {exc.__class__.__name__}."}) from exc
-    if alert.tag != f"{{{NS}}}alert":
-        raise ValidationError({"cap": f"Expected a CAP 1.2 <alert> in {NS}."})
-    identifier, sender = _required(alert, "identifier")[:200], _required(alert, "sender")[:200]
-    status, msg_type = _required(alert, "status"), _required(alert, "msgType")
-    if status not in ("Actual", "Exercise"):
-        raise ValidationError({"cap": f"Only Actual and Exercise alerts are taken in, not {status}."})
-    if msg_type not in ("Alert", "Update", "Cancel"):
-        raise ValidationError({"cap": f"Only Alert, Update and Cancel are taken in, not {msg_type}."})
-
-    seen = CapMessage.objects.filter(sender=sender, identifier=identifier).select_related("incident").first()
+        alert = read_alert(xml)
+    except CapTooLarge:
+        raise
+    except CapError as exc:
+        raise ValidationError({"cap": str(exc)}) from exc
+    seen = CapMessage.objects.filter(sender=alert.sender[:200], identifier=alert.identifier[:200]).first()
     if seen is not None:
-        return seen.incident, False
-
-    info = alert.find(f"{{{NS}}}info")
+        return _duplicate(seen)
+    now = now or timezone.now()
     try:
         with transaction.atomic():
-            if msg_type == "Alert":
-                if info is None:
-                    raise ValidationError({"cap": "<info> is required for an Alert."})
-                fields = _incident_fields(info)
-                fields["severity"] = fields["severity"] or int(Severity.IV)
-                incident = incident_open(by=by, exercise=status == "Exercise", **fields)
-            else:
-                incident = _referenced_incident(alert)
-                if msg_type == "Update" and info is not None:
-                    fields = _incident_fields(info)
-                    changes = {
-                        key: fields[key]
-                        for key in ("title", "description", "severity", "address")
-                        if fields[key] not in ("", None)
-                    }
-                    incident = incident_update(incident=incident, by=by, **changes)
-                elif msg_type == "Cancel":
-                    incident = incident_cancel(incident=incident, by=by, reason=f"CAP Cancel from {sender}")
-            CapMessage.objects.create(
-                sender=sender,
-                identifier=identifier,
-                msg_type=msg_type,
-                sent=_text(alert, "sent")[:40],
+            outcome, detail, incident = _act(alert, by=by, now=now)
+            message = CapMessage.objects.create(
+                sender=alert.sender[:200],
+                identifier=alert.identifier[:200],
+                sent=alert.sent,
+                status=alert.status,
+                msg_type=alert.msg_type,
+                references=" ".join(str(reference) for reference in alert.references),
+                outcome=outcome,
+                detail=detail[:500],
                 incident=incident,
             )
     except IntegrityError:
-        # The same message arrived twice at once: the other request took it in.
-        seen = CapMessage.objects.select_related("incident").get(sender=sender, identifier=identifier)
-        return seen.incident, False
-    return incident, msg_type == "Alert"
+        # The same message arrived twice at once: the other request took it in (and rolled ours back).
+        seen = CapMessage.objects.filter(sender=alert.sender[:200], identifier=alert.identifier[:200]).first()
+        if seen is None:
+            raise
+        return _duplicate(seen)
+    return CapResult(outcome, detail, incident, message)
+
+
+def _duplicate(seen: CapMessage) -> CapResult:
+    detail = _("Already taken in (%(outcome)s): nothing changed.") % {"outcome": seen.get_outcome_display()}
+    return CapResult(DUPLICATE, detail, seen.incident, seen)
+
+
+# --- An incident out ------------------------------------------------------------------------------
+
+# Timeline entries that change what an alert says: each is a version with its own <identifier>.
+_CAP_FIELDS = {"title", "description", "severity", "address", "latitude", "longitude", "kind"}
+REFERENCES_KEPT = 100
+_CAP_LANGUAGE = {"zh-hans": "zh-CN", "zh-hant": "zh-TW", "en": "en-US"}
+
+
+def incident_versions(incident: Incident) -> list[TimelineEntry]:
+    """The timeline entries that made a new version of the incident's alert, oldest first: its
+    opening, every status move, and every change of a fact the alert carries."""
+    entries = (
+        TimelineEntry.objects.filter(
+            incident=incident,
+            kind__in=[TimelineKind.INCIDENT_OPENED, TimelineKind.INCIDENT_STATUS, TimelineKind.INCIDENT_UPDATED],
+        )
+        .only("id", "kind", "data", "created_at")
+        .order_by("id")
+    )
+    return [
+        entry for entry in entries if entry.kind != TimelineKind.INCIDENT_UPDATED or _CAP_FIELDS & set(entry.data or {})
+    ]
+
+
+def _identifier(incident: Incident, entry: TimelineEntry) -> str:
+    return f"linkage-{incident.reference}-{entry.pk}"
+
+
+def incident_to_alert(incident: Incident) -> Alert:
+    """The incident's current version as a CAP alert.
+
+    Each version is its own `<identifier>` (`linkage-<reference>-<timeline seq>`), sent when it was
+    made. The first is an Alert; later ones are Updates, a cancelled incident a Cancel, and both carry
+    `<references>` to the earlier versions (the original and up to REFERENCES_KEPT latest, so the
+    previous one always). A closed or cancelled incident has
+    urgency Past.
+    """
+    sender = _sender()
+    versions = incident_versions(incident)
+    current = versions[-1]
+    if len(versions) == 1:
+        msg_type, references = "Alert", []
+    else:
+        msg_type = "Cancel" if incident.status == IncidentStatus.CANCELLED else "Update"
+        # Every earlier version (the original and at most REFERENCES_KEPT latest): a receiver that got
+        # a later one first can tell an earlier one arriving late, even within the same second.
+        earlier = [versions[0], *versions[1:-1][-REFERENCES_KEPT:]]
+        references = [Reference(sender, _identifier(incident, entry), entry.created_at) for entry in earlier]
+    area = Area(description=incident.address or incident.title)
+    if incident.latitude is not None and incident.longitude is not None:
+        area.circles.append(Circle(incident.latitude, incident.longitude, radius_km=0))
+    with translation.override(settings.LANGUAGE_CODE):
+        event = str(IncidentKind(incident.kind).label)
+    info = Info(
+        language=_CAP_LANGUAGE.get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE),
+        categories=[CAP_CATEGORY[IncidentKind(incident.kind)]],
+        event=event,
+        urgency="Immediate" if incident.is_open else "Past",
+        severity=CAP_SEVERITY[Severity(incident.severity)],
+        certainty="Observed",
+        headline=incident.title,
+        description=incident.description,
+        parameters=[
+            ("linkage:kind", incident.kind),
+            ("linkage:reference", incident.reference),
+            ("linkage:status", incident.status),
+        ],
+        areas=[area],
+    )
+    return Alert(
+        identifier=_identifier(incident, current),
+        sender=sender,
+        sent=timezone.localtime(current.created_at),
+        status="Exercise" if incident.exercise else "Actual",
+        msg_type=msg_type,
+        scope="Restricted",
+        restriction="Emergency agencies working this incident",
+        references=references,
+        infos=[info],
+    )
+
+
+def incident_to_cap(incident: Incident) -> bytes:
+    """The incident's current version as CAP 1.2 XML (UTF-8)."""
+    return write_alert(incident_to_alert(incident))

@@ -8,11 +8,13 @@ Redis loses nothing: the next sweep finds the same rows.
 """
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import MemberRole
 from agencies.selectors import duty_chiefs, on_duty
@@ -44,7 +46,104 @@ def recipients_for(assignment: Assignment, target: str, cache: dict | None = Non
     return found
 
 
+# Told when no level of a policy has anyone to hear it, and the commander and dispatchers cannot
+# be told either: the people who set up the rosters.
+ADMINS = "admins"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom one escalation tells.
+
+    `level`: the level reached; `recipients`: the active people told (none only when nobody at all
+    could be); `passed_over`: the steps passed at once because nobody could hear them, as
+    `[{"level": 1, "notify": "agency_chiefs"}, …]` in level order; `fallback`: the target told instead
+    (`commander_and_dispatchers` or `admins`) when no level up to the policy's last had anyone."""
+
+    level: int
+    recipients: list[Recipient]
+    passed_over: list[dict] = field(default_factory=list)
+    fallback: str | None = None
+
+
+def escalation_reach(assignment: Assignment, *, plan: dict, level: int, cache: dict | None = None) -> Reach:
+    """The first level from `level` up to the policy snapshot's `max_level` whose step has someone
+    to tell; a step with nobody (an agency with a liaison but no chief, say) is passed over at once.
+    When no level has anyone: the incident's commander and the dispatchers (if no step already meant
+    them), else the administrators — someone must hear that a task is going unanswered."""
+    cache = {} if cache is None else cache
+    max_level = max(int(plan.get("max_level") or 1), level)
+    passed: list[dict] = []
+    while True:
+        target = step_target(plan, level)
+        people = _active(recipients_for(assignment, target, cache))
+        if people:
+            return Reach(level=level, recipients=people, passed_over=passed)
+        passed.append({"level": level, "notify": str(target)})
+        if level >= max_level:
+            break
+        level += 1
+    tried = {step["notify"] for step in passed}
+    for fallback in (EscalationTarget.COMMANDER_AND_DISPATCHERS, ADMINS):
+        if fallback in tried:
+            continue
+        people = _active(recipients_for(assignment, fallback, cache))
+        if people:
+            return Reach(level=level, recipients=people, passed_over=passed, fallback=str(fallback))
+    return Reach(level=level, recipients=[], passed_over=passed)
+
+
+def _nobody(target: str, agency: str) -> str:
+    if target == EscalationTarget.AGENCY_CHIEFS:
+        return _("no duty chief at %(agency)s") % {"agency": agency}
+    if target == EscalationTarget.AGENCY_LIAISONS:
+        return _("no liaison at %(agency)s") % {"agency": agency}
+    if target == EscalationTarget.COMMANDER_AND_DISPATCHERS:
+        return _("no commander or dispatcher")
+    return _("nobody for %(target)s") % {"target": target}
+
+
+def escalation_reasons(data: dict, agency: str) -> list[str]:
+    """Why an escalation (its timeline data) went where it did, in the active language: one line per
+    step passed over ("no duty chief at 120: passed to level 2"), or, when no level had anyone, one
+    line saying so and who was told instead. Empty for an escalation that simply went up one level."""
+    passed = [step for step in data.get("passed_over") or [] if isinstance(step, dict)]
+    if not passed:
+        return []
+    reached = data.get("level")
+    if passed[-1].get("level") != reached:  # a later level had someone
+        return [
+            _("%(why)s: passed to level %(level)s")
+            % {"why": _nobody(step.get("notify"), agency), "level": step["level"] + 1}
+            for step in passed
+        ]
+    why = "; ".join(dict.fromkeys(_nobody(step.get("notify"), agency) for step in passed))
+    if data.get("fallback") == EscalationTarget.COMMANDER_AND_DISPATCHERS:
+        return [_("nobody to tell at any level (%(why)s): told the commander and dispatchers instead") % {"why": why}]
+    if data.get("fallback") == ADMINS:
+        return [_("nobody to tell at any level (%(why)s): told the administrators instead") % {"why": why}]
+    return [_("nobody to tell at any level (%(why)s): nobody could be told") % {"why": why}]
+
+
+def overdue_words(seconds: float) -> str:
+    """How late, in words, in the active language: "overdue by 45 s", "overdue by 4 min",
+    "overdue by 1 h 5 min" (whole units, rounded down)."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return _("overdue by %(seconds)d s") % {"seconds": seconds}
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return _("overdue by %(minutes)d min") % {"minutes": minutes}
+    return _("overdue by %(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+
+
+def _active(people: list[Recipient]) -> list[Recipient]:
+    return [person for person in people if person.user.is_active]
+
+
 def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
+    if target == ADMINS:
+        return [Recipient(user) for user in get_user_model().objects.filter(is_active=True, is_superuser=True)]
     if target == EscalationTarget.AGENCY_CHIEFS:
         return [Recipient(member.user, member.phone) for member in duty_chiefs(agency=assignment.agency)]
     if target == EscalationTarget.AGENCY_LIAISONS:

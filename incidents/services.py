@@ -16,12 +16,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from linkage.bilingual import in_language
 from linkage.text import clean_text
 from notifications.services import notify_many, notify_webhooks_many, withdraw
 
 from . import notices
 from .errors import TransitionError
-from .escalation import recipients_for, step_target
+from .escalation import escalation_reach, escalation_reasons, overdue_words
 from .models import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
@@ -602,32 +603,40 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
         if assignment.status != A.PENDING or due is None or due > now:
             continue
         plan = assignment.escalation_plan or {}
-        level = assignment.escalation_level + 1
         interval = int(plan.get("interval_seconds") or 120)
+        # A step with nobody to tell is passed over at once, in this sweep (escalation_reach).
+        reach = escalation_reach(assignment, plan=plan, level=assignment.escalation_level + 1, cache=recipients_cache)
+        level = reach.level
+        people = reach.recipients
         assignment.escalation_level = level
         assignment.escalated_at = now
         assignment.next_escalation_at = (
             now + timedelta(seconds=interval) if level < int(plan.get("max_level") or 1) else None
         )
-        people = recipients_for(assignment, step_target(plan, level), recipients_cache)
+        data = {
+            "agency": assignment.agency.code,
+            "level": level,
+            "due": due.isoformat(),
+            "accept_by": assignment.accept_by.isoformat(),
+            # How many, not who: the timeline goes to every agency on the incident, and who is
+            # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
+            "notified": len({person.user.pk for person in people}),
+        }
+        if reach.passed_over:
+            data["passed_over"] = reach.passed_over
+        if reach.fallback:
+            data["fallback"] = reach.fallback
         entries.append(
             timeline_entry(
                 incident=assignment.incident,
                 kind=TimelineKind.ASSIGNMENT_ESCALATED,
                 actor=None,
                 assignment=assignment,
-                data={
-                    "agency": assignment.agency.code,
-                    "level": level,
-                    "due": due.isoformat(),
-                    # How many, not who: the timeline goes to every agency on the incident, and who is
-                    # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
-                    "notified": len({person.user.pk for person in people}),
-                },
+                data=data,
             )
         )
         cause = escalation_cause(assignment)
-        subject, body = _escalation_message(assignment, due)
+        subject, body = _escalation_message(assignment, data, now=now)
         messages.append(
             notices.incident_message(  # marks an exercise's notices as a drill
                 incident=assignment.incident, cause=cause, level=level, recipients=people, subject=subject, body=body
@@ -635,7 +644,7 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
         )
         hooks.append(
             notices.incident_webhook(
-                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment)
+                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment, data)
             )
         )
         moved.append(assignment)
@@ -658,28 +667,37 @@ def assignment_escalate(*, assignment: Assignment) -> Assignment:
     return assignment
 
 
-def _escalation_message(assignment: Assignment, due) -> tuple[str, str]:
-    """Subject and body, in the site's language (people have no language of their own yet)."""
+def _escalation_message(assignment: Assignment, data: dict, *, now) -> tuple[str, str]:
+    """Subject and body, in the site's language (people have no language of their own yet): the real
+    accept deadline (`accept_by`) and how late it is now, and why any level was passed over."""
     incident = assignment.incident
-    values = {
-        "reference": incident.reference,
-        "agency": assignment.agency.name,
-        "level": assignment.escalation_level,
-        "title": incident.title,
-        "address": incident.address or "—",
-        "due": timezone.localtime(due).strftime("%H:%M:%S"),
-        "task": assignment.task,
-    }
     with translation.override(settings.LANGUAGE_CODE):
+        agency = assignment.agency.display_name
+        values = {
+            "reference": incident.reference,
+            "agency": agency,
+            "level": assignment.escalation_level,
+            "title": incident.title,
+            "address": incident.address or "—",
+            "deadline": timezone.localtime(assignment.accept_by).strftime("%H:%M"),
+            "overdue": overdue_words((now - assignment.accept_by).total_seconds()),
+            "task": in_language(assignment.task),
+        }
         subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
-        body = _(
-            "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s), due at %(due)s. "
-            "Task: %(task)s"
+        body = (
+            _(
+                "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s): it was to be "
+                "accepted by %(deadline)s and is now %(overdue)s. Task: %(task)s"
+            )
+            % values
         )
-        return subject, body % values
+        reasons = escalation_reasons(data, agency)
+        if reasons:
+            body += "\n" + "\n".join(reasons)
+        return subject, body
 
 
-def _escalation_payload(assignment: Assignment) -> dict:
+def _escalation_payload(assignment: Assignment, data: dict) -> dict:
     incident = assignment.incident
     return {
         "incident": {
@@ -696,6 +714,9 @@ def _escalation_payload(assignment: Assignment) -> dict:
             "escalation_level": assignment.escalation_level,
             "accept_by": assignment.accept_by.isoformat(),
         },
+        # Steps passed over because nobody could hear them, and who was told when no level had anyone.
+        "passed_over": data.get("passed_over", []),
+        "fallback": data.get("fallback"),
     }
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import BaseParser
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from agencies.models import Agency
 from incidents import services
-from incidents.cap import MAX_BYTES, cap_ingest, incident_to_cap
+from incidents.cap import DUPLICATE, MAX_BYTES, cap_ingest, incident_to_cap
 from incidents.filters import AssignmentFilter, IncidentFilter
 from incidents.idempotency import (
     IDEMPOTENCY_TTL,
@@ -24,7 +24,7 @@ from incidents.idempotency import (
     open_once,
     request_fingerprint,
 )
-from incidents.models import IdempotencyScope, LinkagePlan
+from incidents.models import CapMessage, CapOutcome, IdempotencyScope, LinkagePlan
 from incidents.plans import plan_expand
 from incidents.roles import is_dispatcher
 from incidents.selectors import assignments_visible_to, incident_list, similar_incidents, timeline_for
@@ -372,12 +372,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class CapXmlParser(BaseParser):
-    """CAP arrives as XML; the view parses it safely, so the parser hands over the bytes."""
+    """CAP arrives as XML; the view parses it safely, so the parser hands over the bytes (at most one
+    more than MAX_BYTES, so that an oversized body is told apart and answered 413)."""
 
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read(MAX_BYTES + 1)
+        return stream.read(MAX_BYTES + 1) if stream is not None else b""
 
 
 class CapTextXmlParser(CapXmlParser):
@@ -388,21 +389,49 @@ class CapCapXmlParser(CapXmlParser):
     media_type = "application/cap+xml"
 
 
+class CapMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CapMessage
+        fields = ["sender", "identifier", "sent", "status", "msg_type", "references", "received_at"]
+
+
+class CapResultSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[*CapOutcome.values, DUPLICATE],
+        help_text="What the message did; every outcome but opened, opened_from_update, updated and cancelled "
+        "changed nothing. duplicate: this (sender, identifier) was already taken in.",
+    )
+    detail = serializers.CharField(help_text="The outcome in a sentence.")
+    message = CapMessageSerializer(help_text="The message as recorded (the first one, for a duplicate).")
+    incident = IncidentSerializer(allow_null=True, help_text="The incident it opened, changed or concerned.")
+
+
 class CapIngestView(APIView):
     parser_classes = [CapXmlParser, CapTextXmlParser, CapCapXmlParser]
     throttle_classes = [WriteThrottle]
 
     @extend_schema(
         operation_id="cap_ingest",
-        summary="Take in a CAP 1.2 alert: Alert opens, Update amends, Cancel cancels; repeats change nothing",
+        summary="Take in a CAP 1.2 message; 201 when it opened an incident, 200 with its outcome otherwise",
+        description="Follows DESIGN.md's CAP semantics (docs/api.md, 'CAP'): expired alerts, Test/Draft/System, "
+        "an Exercise against a real incident, another sender's Update or Cancel and messages older than the "
+        "last applied are recorded and change nothing (200).",
         request={"application/xml": OpenApiTypes.STR},
-        responses={201: IncidentSerializer, 200: IncidentSerializer, **WRITE_ERRORS},
+        responses={201: CapResultSerializer, 200: CapResultSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
         if not is_dispatcher(request.user):
             raise PermissionDenied("Only dispatchers and commanders take in alerts.")
         if not isinstance(request.data, bytes) or not request.data:
             return Response({"cap": ["Send a CAP 1.2 alert as application/xml."]}, status=status.HTTP_400_BAD_REQUEST)
-        incident, opened = cap_ingest(by=request.user, xml=request.data)
-        body = IncidentSerializer(incident_list(request.user).select_related("created_by").get(pk=incident.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if opened else status.HTTP_200_OK)
+        result = cap_ingest(by=request.user, xml=request.data)
+        incident = None
+        if result.incident is not None:
+            incident = incident_list(request.user).select_related("created_by").filter(pk=result.incident.pk).first()
+        body = {
+            "outcome": result.outcome,
+            "detail": result.detail,
+            "message": CapMessageSerializer(result.message).data,
+            "incident": IncidentSerializer(incident).data if incident is not None else None,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.opened else status.HTTP_200_OK)

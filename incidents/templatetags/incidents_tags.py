@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, AgencyKind
 from linkage.bilingual import in_language
 
+from ..escalation import escalation_reasons
 from ..models import AssignmentStatus, IncidentKind, IncidentStatus, Severity, TimelineKind
 
 register = template.Library()
@@ -87,10 +88,12 @@ def describe_entry(entry, agencies_by_code=None) -> str:
             "to": _label(data.get("to")),
         }
     if entry.kind == TimelineKind.ASSIGNMENT_ESCALATED:
-        return _("%(agency)s: not accepted in time, escalated to level %(level)s") % {
+        line = _("%(agency)s: not accepted in time, escalated to level %(level)s") % {
             "agency": who,
             "level": data.get("level", "?"),
         }
+        # Steps passed over because nobody could hear them ("no duty chief at …: passed to level 2").
+        return " — ".join([line, *escalation_reasons(data, who)])
     return _("Note")
 
 

@@ -1,10 +1,17 @@
-"""CAP 1.2 in and out."""
+"""CAP 1.2 in and out over the API: POST /api/v1/cap/ and GET /api/v1/incidents/{id}/cap/.
+
+The rules themselves are tested one by one in tests/incidents/test_cap_semantics.py; here, what a
+client sees: status codes, the outcome body, limits, and never a 500.
+"""
+
+from pathlib import Path
 
 from defusedxml.ElementTree import fromstring
 
-from incidents.models import Incident
+from incidents.models import CapMessage, Incident
 
 NS = "{urn:oasis:names:tc:emergency:cap:1.2}"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "cap"
 
 
 def _alert(
@@ -37,14 +44,16 @@ def test_alert_opens_update_amends_cancel_cancels_and_repeats_change_nothing(api
     dispatcher = api("dispatcher")
     response = _post(dispatcher, _alert("A-1"))
     assert response.status_code == 201
-    opened = response.json()
+    assert response.json()["outcome"] == "opened"
+    assert response.json()["message"]["identifier"] == "A-1"
+    opened = response.json()["incident"]
     assert (opened["kind"], opened["severity"], opened["title"]) == ("hazmat", 2, "化工厂爆炸")
     assert (opened["latitude"], opened["longitude"], opened["address"]) == ("24.919000", "102.478000", "安宁市工业园区")
     assert len(opened["assignments"]) == 5
 
     again = _post(dispatcher, _alert("A-1"))
     assert again.status_code == 200
-    assert again.json()["id"] == opened["id"]
+    assert (again.json()["outcome"], again.json()["incident"]["id"]) == ("duplicate", opened["id"])
     assert Incident.objects.count() == 1
 
     update = _post(
@@ -58,19 +67,63 @@ def test_alert_opens_update_amends_cancel_cancels_and_repeats_change_nothing(api
         ),
     )
     assert update.status_code == 200
-    assert (update.json()["severity"], update.json()["title"]) == (1, "化工厂爆炸（扩大）")
+    assert update.json()["outcome"] == "updated"
+    assert (update.json()["incident"]["severity"], update.json()["incident"]["title"]) == (1, "化工厂爆炸（扩大）")
 
     cancel = _post(dispatcher, _alert("A-3", "Cancel", references="119@kunming,A-1,2026-11-28T10:00:00+08:00"))
     assert cancel.status_code == 200
-    assert cancel.json()["status"] == "cancelled"
-    assert _post(dispatcher, _alert("A-3", "Cancel", references="119@kunming,A-1,x")).status_code == 200
+    assert (cancel.json()["outcome"], cancel.json()["incident"]["status"]) == ("cancelled", "cancelled")
+    assert _post(dispatcher, _alert("A-3", "Cancel", references="119@kunming,A-1,x")).json()["outcome"] == "duplicate"
 
 
-def test_our_own_cap_round_trips(api, demo, fire_incident):
+def test_messages_that_change_nothing_are_200_with_their_outcome(api, demo):
+    dispatcher = api("dispatcher")
+    for name, outcome in (
+        ("expired_alert_2019.xml", "expired"),
+        ("fema_required_monthly_test.xml", "not_actual"),
+        ("km_cancel_original_missing.xml", "unknown_original"),
+    ):
+        response = _post(dispatcher, (FIXTURES / name).read_bytes())
+        assert response.status_code == 200, name
+        body = response.json()
+        assert (body["outcome"], body["incident"]) == (outcome, None), name
+        assert body["detail"]
+    assert not Incident.objects.exists()
+    assert CapMessage.objects.count() == 3
+
+
+def test_an_update_whose_original_never_arrived_opens_201(api, demo):
+    body = (FIXTURES / "km_update_original_missing.xml").read_bytes()
+    body = body.replace(b"<expires>2026-11-28T22:00:00+08:00</expires>", b"")  # read on the day
+    response = _post(api("dispatcher"), body)
+    assert response.status_code == 201
+    assert response.json()["outcome"] == "opened_from_update"
+    assert response.json()["incident"]["kind"] == "building_fire"
+
+
+def test_real_sized_alerts_up_to_1_mib_are_taken_and_larger_ones_are_413(api, demo):
+    dispatcher = api("dispatcher")
+    big = (FIXTURES / "large_coastline_polygon.xml").read_bytes()
+    assert len(big) > 459 * 1024
+    response = _post(dispatcher, big)
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["incident"]["kind"] == "flood"
+    # 881 KB of description, as the largest real alert we were sent.
+    body = _alert("BIG-881").replace(b"<description>", b"<description>" + b"x" * (881 * 1024))
+    assert 881 * 1024 < len(body) < 1024 * 1024
+    assert _post(dispatcher, body).status_code == 201
+    over = _alert("BIG-2").replace(b"<description>", b"<description>" + b"x" * (1024 * 1024))
+    assert _post(dispatcher, over).status_code == 413
+    assert not CapMessage.objects.filter(identifier="BIG-2").exists()
+
+
+def test_our_own_cap_goes_out_with_a_version_identifier(api, demo, fire_incident):
     xml = api("fire_liaison").get(f"/api/v1/incidents/{fire_incident.pk}/cap/")
     assert xml.status_code == 200
     assert xml["Content-Type"].startswith("application/xml")
     root = fromstring(xml.content)
+    assert root.find(f"{NS}msgType").text == "Alert"
+    assert root.find(f"{NS}identifier").text.startswith(f"linkage-{fire_incident.reference}-")
     assert root.find(f"{NS}info/{NS}category").text == "Fire"
     assert root.find(f"{NS}info/{NS}severity").text == "Minor"
     assert root.find(f"{NS}info/{NS}headline").text == "居民楼厨房起火"
@@ -79,7 +132,13 @@ def test_our_own_cap_round_trips(api, demo, fire_incident):
     copy = xml.content.replace(b"<sender>linkage@localhost</sender>", b"<sender>other@city</sender>")
     response = _post(api("dispatcher"), copy)
     assert response.status_code == 201
-    assert response.json()["kind"] == "building_fire"
+    assert response.json()["incident"]["kind"] == "building_fire"
+
+    api("commander").post(f"/api/v1/incidents/{fire_incident.pk}/cancel/", {"reason": "误报"}, format="json")
+    cancel = fromstring(api("fire_liaison").get(f"/api/v1/incidents/{fire_incident.pk}/cap/").content)
+    assert cancel.find(f"{NS}msgType").text == "Cancel"
+    assert cancel.find(f"{NS}identifier").text != root.find(f"{NS}identifier").text
+    assert root.find(f"{NS}identifier").text in cancel.find(f"{NS}references").text
 
 
 def test_bad_cap_is_400_and_writes_nothing(api, demo):
@@ -90,12 +149,18 @@ def test_bad_cap_is_400_and_writes_nothing(api, demo):
         b"<not-xml",
         bomb,
         b"<alert/>",
-        _alert("T-1", status="Test"),
-        _alert("U-1", "Update", references="nobody,nothing,x"),
+        _alert("S-1", status="Real"),
+        _alert("S-2").replace(b"2026-11-28T10:00:00+08:00", b"yesterday"),
+        _alert("S-3").replace(b"24.919,102.478 2", b"1e999999999,102.478 2"),
+        _alert("S-4", "Update", references="no-comma-here"),
         _alert("", "Alert"),
+        _alert("S-5").replace(b"<info>", b"<nfo>").replace(b"</info>", b"</nfo>"),  # an Alert with no info
+        "<alert>\udcff</alert>".encode("utf-8", "surrogatepass"),
     ):
         response = _post(dispatcher, body)
         assert response.status_code == 400, body[:80]
         assert "cap" in response.json()
     assert Incident.objects.count() == 0
+    assert CapMessage.objects.count() == 0
+    assert _post(dispatcher, b"").status_code == 400
     assert dispatcher.post("/api/v1/cap/", {"a": 1}, format="json").status_code == 415

@@ -58,20 +58,20 @@ def test_cap_with_unknown_encoding_is_400(api, demo):
 
 
 def test_cap_too_large_is_413(api, demo):
-    body = _alert("BIG-1").replace(b"<description>", b"<description>" + b"x" * (300 * 1024))
+    body = _alert("BIG-1").replace(b"<description>", b"<description>" + b"x" * (1024 * 1024))
     assert _post(api("dispatcher"), body).status_code == 413
 
 
 def test_cap_update_without_severity_keeps_the_level(api, demo):
     dispatcher = api("dispatcher")
-    opened = _post(dispatcher, _alert("S-1", severity="Extreme")).json()
+    opened = _post(dispatcher, _alert("S-1", severity="Extreme")).json()["incident"]
     assert opened["severity"] == 1
     update = _alert("S-2", "Update", references="119@kunming,S-1,x", headline="新标题").replace(
         b"<severity>Severe</severity>", b""
     )
     response = _post(dispatcher, update)
     assert response.status_code == 200
-    assert (response.json()["severity"], response.json()["title"]) == (1, "新标题")
+    assert (response.json()["incident"]["severity"], response.json()["incident"]["title"]) == (1, "新标题")
 
 
 def test_exported_cap_drops_characters_xml_cannot_carry(api, demo, fire_incident):

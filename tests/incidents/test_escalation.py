@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from agencies.models import MemberRole, Membership
 from incidents import services
 from incidents.escalation import escalate_due, step_target
 from incidents.models import Assignment, TimelineKind
@@ -118,3 +119,160 @@ def test_one_broken_task_does_not_hold_up_the_others(demo, fire_incident, caplog
     assert fine.escalation_level == 1
     assert broken.escalation_level == 0 and broken.next_escalation_at > timezone.now() + timedelta(seconds=50)
     assert "trying again in a minute" in caplog.text
+
+
+# --- What an escalation says: the real deadline and how late ---------------------------------
+
+
+def overdue_task(incident, *, minutes_late: float):
+    """The medical task, its accept deadline `minutes_late` ago and its next level due now."""
+    task = medical(incident)
+    accept_by = timezone.now() - timedelta(minutes=minutes_late)
+    Assignment.objects.filter(pk=task.pk).update(
+        accept_by=accept_by, next_escalation_at=timezone.now() - timedelta(seconds=1)
+    )
+    task.refresh_from_db()
+    return task
+
+
+@pytest.mark.parametrize(
+    ("language", "deadline_words", "late_words"),
+    [("en", "accepted by {deadline}", "overdue by 4 min"), ("zh-hans", "接受时限为 {deadline}", "已超时 4 分钟")],
+)
+def test_the_level_two_message_gives_the_real_accept_deadline_and_how_late_it_is(
+    demo, fire_incident, settings, language, deadline_words, late_words
+):
+    settings.LANGUAGE_CODE = language
+    task = overdue_task(fire_incident, minutes_late=4.2)
+    Assignment.objects.filter(pk=task.pk).update(escalation_level=1)  # level 1 went out two minutes ago
+    assert escalate_due() == 1
+    task.refresh_from_db()
+    assert task.escalation_level == 2
+    row = Notification.objects.get(
+        cause=f"assignment:{task.pk}:escalation", level=2, recipient=demo.dispatcher, channel="in_app"
+    )
+    deadline = timezone.localtime(task.accept_by).strftime("%H:%M")
+    assert deadline_words.format(deadline=deadline) in row.body
+    assert late_words in row.body
+    # Not the escalation's own time (the old message called that "due at").
+    assert timezone.localtime(task.escalated_at + timedelta(seconds=120)).strftime("%H:%M:%S") not in row.body
+
+
+def test_overdue_in_words_counts_seconds_minutes_and_hours():
+    from django.utils import translation
+
+    from incidents.escalation import overdue_words
+
+    with translation.override("en"):
+        assert [overdue_words(s) for s in (-3, 45, 60, 4 * 60 + 59, 3600 + 5 * 60)] == [
+            "overdue by 0 s",
+            "overdue by 45 s",
+            "overdue by 1 min",
+            "overdue by 4 min",
+            "overdue by 1 h 5 min",
+        ]
+    with translation.override("zh-hans"):
+        assert overdue_words(3600 + 5 * 60) == "已超时 1 小时 5 分钟"
+
+
+# --- A step with nobody to tell falls through at once ----------------------------------------
+
+
+def no_chief(demo, code="km-medical"):
+    Membership.objects.filter(agency=demo.agency(code), role=MemberRole.CHIEF).update(is_active=False)
+
+
+def test_an_agency_with_no_chief_passes_level_one_to_level_two_in_the_same_sweep(client, demo, fire_incident):
+    no_chief(demo)
+    task = medical(fire_incident)
+    make_due(task)
+    assert escalate_due() == 1
+    task.refresh_from_db()
+    assert task.escalation_level == 2
+    assert task.next_escalation_at == task.escalated_at + timedelta(seconds=120)  # level 3 keeps its pace
+    cause = f"assignment:{task.pk}:escalation"
+    assert not Notification.objects.filter(cause=cause, level=1).exists()
+    told = set(
+        Notification.objects.filter(cause=cause, level=2, channel="in_app").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"commander", "dispatcher"}
+    [entry] = fire_incident.timeline.filter(kind=TimelineKind.ASSIGNMENT_ESCALATED)
+    assert entry.data["level"] == 2 and entry.data["notified"] == 2
+    assert entry.data["passed_over"] == [{"level": 1, "notify": "agency_chiefs"}]
+    # The message says why it skipped a level, in the site's language (Chinese by default).
+    body = Notification.objects.filter(cause=cause, level=2).first().body
+    assert "昆明市急救中心 无值班长：已转至 2 级" in body
+    # The pages say it in the reader's language.
+    client.force_login(demo.commander)
+    page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "Kunming Emergency Medical Center: not accepted in time, escalated to level 2 — "
+        "no duty chief at Kunming Emergency Medical Center: passed to level 2"
+    ) in page
+    page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "昆明市急救中心 无值班长：已转至 2 级" in page
+
+
+def test_a_chief_off_shift_is_still_told_rather_than_passed_over(demo, fire_incident):
+    from agencies.models import Shift
+
+    Shift.objects.filter(membership__agency=demo.agency("km-medical"), membership__role=MemberRole.CHIEF).delete()
+    task = medical(fire_incident)
+    make_due(task)
+    escalate_due()
+    task.refresh_from_db()
+    assert task.escalation_level == 1
+    assert Notification.objects.filter(level=1, recipient__username="medical_chief").exists()
+
+
+def test_a_policy_whose_every_level_has_nobody_tells_the_commander_and_dispatchers(client, demo, fire_incident):
+    no_chief(demo)
+    task = medical(fire_incident)
+    plan = {
+        "policy": "chiefs only",
+        "interval_seconds": 60,
+        "max_level": 3,
+        "steps": [{"level": 1, "notify": "agency_chiefs"}],
+    }
+    Assignment.objects.filter(pk=task.pk).update(escalation_plan=plan)
+    make_due(task)
+    assert escalate_due() == 1
+    task.refresh_from_db()
+    assert task.escalation_level == 3 and task.next_escalation_at is None  # its last level: nothing further
+    told = set(Notification.objects.filter(level=3, channel="in_app").values_list("recipient__username", flat=True))
+    assert told == {"commander", "dispatcher"}
+    [entry] = fire_incident.timeline.filter(kind=TimelineKind.ASSIGNMENT_ESCALATED)
+    assert entry.data["fallback"] == "commander_and_dispatchers"
+    assert [step["level"] for step in entry.data["passed_over"]] == [1, 2, 3]
+    client.force_login(demo.dispatcher)
+    page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "nobody to tell at any level (no duty chief at Kunming Emergency Medical Center): "
+        "told the commander and dispatchers instead"
+    ) in page
+
+
+def test_with_no_chief_no_commander_and_no_dispatcher_the_administrators_hear_of_it(demo, fire_incident):
+    no_chief(demo)
+    for name in ("commander", "dispatcher"):
+        demo.users[name].groups.clear()
+    task = medical(fire_incident)
+    make_due(task)
+    assert escalate_due() == 1
+    task.refresh_from_db()
+    assert task.escalation_level == 4 and task.next_escalation_at is None  # the default policy's last
+    [entry] = fire_incident.timeline.filter(kind=TimelineKind.ASSIGNMENT_ESCALATED)
+    assert entry.data["fallback"] == "admins" and entry.data["notified"] == 1
+    assert set(Notification.objects.filter(level=4).values_list("recipient__username", flat=True)) == {"admin"}
+    from django.utils import translation
+
+    from incidents.templatetags.incidents_tags import describe_entry
+
+    with translation.override("en"):
+        line = describe_entry(entry)
+    assert line.endswith(
+        "nobody to tell at any level (no duty chief at Kunming Emergency Medical Center; no commander or dispatcher): "
+        "told the administrators instead"
+    )

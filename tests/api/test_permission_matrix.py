@@ -30,6 +30,7 @@ ENDPOINTS = {
     "incident": ("get", "/api/v1/incidents/{incident}/", None),
     "timeline": ("get", "/api/v1/incidents/{incident}/timeline/", None),
     "cap": ("get", "/api/v1/incidents/{incident}/cap/", None),
+    "similar": ("get", "/api/v1/incidents/similar/?kind=building_fire&latitude=25.043&longitude=102.71", None),
     "open": ("post", "/api/v1/incidents/", {"kind": "flood", "severity": 4, "title": "内涝"}),
     "patch": ("patch", "/api/v1/incidents/{incident}/", {"title": "新标题"}),
     "contain": ("post", "/api/v1/incidents/{incident}/contain/", None),
@@ -57,8 +58,8 @@ FIRE = {"fire_liaison", "fire_chief"}
 def expected(endpoint: str, caller: str) -> int:
     if caller == "anonymous":
         return 401
-    if endpoint in ("agencies", "agency", "plans", "preview", "incidents", "assignments", "ws_ticket"):
-        return 200
+    if endpoint in ("agencies", "agency", "plans", "preview", "incidents", "assignments", "ws_ticket", "similar"):
+        return 200  # lists hold only what the caller may see
     if endpoint == "revoke_token":  # anyone signed in, for their own token only
         return 204
     if endpoint in ("incident", "timeline", "cap", "assignment"):

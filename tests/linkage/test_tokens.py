@@ -126,6 +126,15 @@ def test_signing_in_on_the_page_keeps_the_token(demo):
     assert with_token(key).get("/api/v1/incidents/").status_code == 200
 
 
+def test_a_password_rehashed_at_sign_in_keeps_the_token(demo, settings):
+    """Django upgrades an old hash when the user signs in: the same password, so the token stays."""
+    key = get_token()["token"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+    assert Client().post("/accounts/login/", {"username": "dispatcher", "password": PASSWORD}).status_code == 302
+    assert get_user_model().objects.get(username="dispatcher").password.startswith("pbkdf2_")
+    assert with_token(key).get("/api/v1/incidents/").status_code == 200
+
+
 # --- Revocation ---------------------------------------------------------------------------------
 
 

@@ -134,7 +134,8 @@ def open_once(
                     raise IdempotencyMismatch(row.incident) from None
                 return row.incident, False
             # Expired: the key starts a new life under the lock we now hold.
-            row.request_hash, row.incident, row.expires_at = fingerprint, None, now + IDEMPOTENCY_TTL
+            row.request_hash, row.incident = fingerprint, None
+            row.created_at, row.expires_at = now, now + IDEMPOTENCY_TTL
         incident = open_incident()
         row.incident = incident
         row.save()

@@ -135,7 +135,8 @@ def test_keys_are_kept_24_hours_then_swept(demo):
     # Past its time the key is free again: a new incident, and the row now points at it.
     again = post(client, key="old-key")
     assert again.status_code == 201 and again.data["id"] != first.data["id"]
-    assert IdempotencyKey.objects.get(key="old-key").incident_id == again.data["id"]
+    renewed = IdempotencyKey.objects.get(key="old-key")
+    assert renewed.incident_id == again.data["id"] and renewed.expires_at > timezone.now() + timedelta(hours=23)
     # Other expired rows go on the next write.
     IdempotencyKey.objects.filter(key="old-key").update(expires_at=timezone.now() - timedelta(seconds=1))
     post(client, key="new-key")

@@ -9,6 +9,7 @@ import datetime
 import importlib.util
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -196,6 +197,9 @@ def _served_url(address: str) -> str:
 
 
 LINKAGE_BASE_URL = env_str("LINKAGE_BASE_URL", _served_url(LINKAGE_ADDR)).rstrip("/")
+# The site answers at the address its links give (unless DJANGO_ALLOWED_HOSTS says otherwise).
+if not env_str("DJANGO_ALLOWED_HOSTS") and urlsplit(LINKAGE_BASE_URL).hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(urlsplit(LINKAGE_BASE_URL).hostname)
 # SMS: "console" writes them to the log; "http" POSTs {"to", "text", "id"} to a gateway (Idempotency-Key: id).
 LINKAGE_SMS_BACKEND = env_str("LINKAGE_SMS_BACKEND", "console")
 LINKAGE_SMS_GATEWAY_URL = env_str("LINKAGE_SMS_GATEWAY_URL", "")

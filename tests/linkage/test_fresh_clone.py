@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -21,6 +22,7 @@ SERVICE_VARIABLES = (
     "DJANGO_SECRET_KEY",
     "LINKAGE_BASE_URL",
     "LINKAGE_ADDR",
+    "DJANGO_ALLOWED_HOSTS",
 )
 
 
@@ -128,28 +130,31 @@ def test_the_readme_services_steps_compile_the_translations(clone):
 
 
 def test_the_demo_links_follow_the_address_it_serves(tmp_path):
+    """The links in mail and SMS point where the embedded mode serves, and the site answers there."""
     probe = [
         sys.executable,
         "manage.py",
         "shell",
         "-c",
-        "from django.conf import settings; print(settings.LINKAGE_BASE_URL)",
+        "from django.conf import settings; print(settings.LINKAGE_BASE_URL, ' '.join(settings.ALLOWED_HOSTS))",
     ]
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
 
-    def base_url(**env: str) -> str:
+    def served(**env: str) -> tuple[str, list[str]]:
         result = _run(probe, cwd=ROOT, env=_env(DATABASE_URL=database, **env))
         assert result.returncode == 0, result.stderr
-        return result.stdout.strip().splitlines()[-1]
+        url, *hosts = result.stdout.strip().splitlines()[-1].split()
+        return url, hosts
 
-    assert base_url() == "http://127.0.0.1:8000"
-    assert base_url(LINKAGE_ADDR="127.0.0.1:8765") == "http://127.0.0.1:8765"
-    assert base_url(LINKAGE_ADDR="9001") == "http://127.0.0.1:9001"
-    assert base_url(LINKAGE_ADDR="0.0.0.0:8080").endswith(":8080")
-    assert "0.0.0.0" not in base_url(LINKAGE_ADDR="0.0.0.0:8080")  # noqa: S104
-    assert base_url(LINKAGE_ADDR="0.0.0.0:8080", LINKAGE_BASE_URL="https://linkage.example.org/") == (
-        "https://linkage.example.org"
-    )
+    assert served()[0] == "http://127.0.0.1:8000"
+    assert served(LINKAGE_ADDR="127.0.0.1:8765")[0] == "http://127.0.0.1:8765"
+    assert served(LINKAGE_ADDR="9001")[0] == "http://127.0.0.1:9001"
+    # Every interface: the links name the machine, and requests to that name are allowed.
+    url, hosts = served(LINKAGE_ADDR="0.0.0.0:8080")
+    assert url == f"http://{socket.gethostname()}:8080" and socket.gethostname() in hosts
+    url, hosts = served(LINKAGE_ADDR="0.0.0.0:8080", LINKAGE_BASE_URL="https://linkage.example.org/")
+    assert url == "https://linkage.example.org" and "linkage.example.org" in hosts
+    assert served(LINKAGE_BASE_URL="https://linkage.example.org", DJANGO_ALLOWED_HOSTS="a.example")[1] == ["a.example"]
     # The demo serves the very variable the settings read.
     demo = (ROOT / "scripts" / "demo.sh").read_text()
     assert "export LINKAGE_ADDR=${LINKAGE_ADDR:-127.0.0.1:8000}" in demo

@@ -405,3 +405,26 @@ def test_round_trip_to_a_second_installation(demo, peer_database, tmp_path, sett
     assert (drill_cancelled["outcome"], drill_cancelled["incident"]["status"]) == ("cancelled", "cancelled")
     assert drill_cancelled["incident"]["id"] == drill_opened["incident"]["id"]
     assert totals == {"incidents": 2}
+
+
+def test_an_update_of_a_cancelled_incident_is_recorded_not_a_409(demo):
+    opened = _in(demo, "km_chemical_alert.xml").incident
+    incident_cancel(incident=opened, by=demo.dispatcher, reason="误报")
+    result = _in(demo, "km_chemical_update_newer.xml")
+    assert (result.outcome, result.incident) == (CapOutcome.NOT_OPEN, opened)
+    assert _fresh(opened).severity == 2
+
+
+def test_an_ack_changes_nothing(demo):
+    ack = (FIXTURES / "km_chemical_alert.xml").read_bytes().replace(b"<msgType>Alert", b"<msgType>Ack")
+    result = cap_ingest(by=demo.dispatcher, xml=ack, now=NOON)
+    assert (result.outcome, result.incident) == (CapOutcome.NOT_ACTED, None)
+    assert not Incident.objects.exists()
+
+
+def test_a_non_dispatcher_cannot_take_cap_in(demo):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        _in(demo, "km_chemical_alert.xml", by=demo.fire_liaison)
+    assert not Incident.objects.exists() and not CapMessage.objects.exists()

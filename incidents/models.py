@@ -127,7 +127,9 @@ class EscalationPolicy(models.Model):
 
 
 class EscalationStep(models.Model):
-    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    policy = models.ForeignKey(
+        EscalationPolicy, on_delete=models.CASCADE, related_name="steps", verbose_name=_("escalation policy")
+    )
     level = models.PositiveSmallIntegerField(_("level"), validators=[MinValueValidator(1), MaxValueValidator(20)])
     notify = models.CharField(_("notify"), max_length=40, choices=EscalationTarget.choices)
 
@@ -166,7 +168,9 @@ class LinkagePlan(models.Model):
 
 
 class PlanStep(models.Model):
-    plan = models.ForeignKey(LinkagePlan, on_delete=models.CASCADE, related_name="steps")
+    plan = models.ForeignKey(
+        LinkagePlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("linkage plan")
+    )
     agency_kind = models.CharField(_("agency kind"), max_length=20, choices=AgencyKind.choices)
     task = models.CharField(_("task"), max_length=500)
     accept_within_seconds = models.PositiveIntegerField(_("accept within (seconds)"), validators=[MinValueValidator(1)])
@@ -183,6 +187,7 @@ class PlanStep(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty: the default policy."),
+        verbose_name=_("escalation policy"),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -233,17 +238,26 @@ class Incident(models.Model):
     )
     exercise = models.BooleanField(_("exercise"), default=False, help_text=_("A drill, not a real emergency."))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="incidents_opened"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="incidents_opened",
+        verbose_name=_("opened by"),
     )
     commander = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents_commanded"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents_commanded",
+        verbose_name=_("commander"),
     )
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    contained_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    reopened_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    contained_at = models.DateTimeField(_("contained at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
 
     class Meta:
         ordering = ["severity", "-created_at"]
@@ -284,37 +298,56 @@ class Incident(models.Model):
 class Assignment(models.Model):
     """One agency's task on one incident."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("incident")
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agency"))
     task = models.CharField(_("task"), max_length=500)
     status = models.CharField(
         _("status"), max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
     )
-    plan_step = models.ForeignKey(PlanStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    plan_step = models.ForeignKey(
+        PlanStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("plan step")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dispatched by"),
     )
     created_at = models.DateTimeField(_("dispatched at"), auto_now_add=True)
     accept_by = models.DateTimeField(_("accept by"))
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    en_route_at = models.DateTimeField(null=True, blank=True)
-    on_scene_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    declined_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    en_route_at = models.DateTimeField(_("en route at"), null=True, blank=True)
+    on_scene_at = models.DateTimeField(_("on scene at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
     # Escalation: the policy as it was when the task was created, the level reached, and when the
     # next level is due (the sweep looks only at pending rows whose next_escalation_at has passed).
     escalation_policy = models.ForeignKey(
-        EscalationPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        EscalationPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalation policy"),
     )
-    escalation_plan = models.JSONField(default=dict, blank=True)
+    escalation_plan = models.JSONField(_("escalation plan (as dispatched)"), default=dict, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         ordering = ["incident", "created_at", "id"]
@@ -361,15 +394,24 @@ class TimelineKind(models.TextChoices):
 class TimelineEntry(models.Model):
     """One line of an incident's shared timeline. Append-only; its id is the event sequence number."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("incident")
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("assignment")
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=TimelineKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     text = models.TextField(_("text"), blank=True, max_length=5000)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]

@@ -27,7 +27,7 @@ def test_the_agency_admin_page_warns_that_escalation_will_pass_the_chief_over(cl
     assert "Kunming Emergency Medical Center has no active duty chief" in html
     assert "goes straight to the next" in html
     html = client.get(f"/admin/agencies/agency/{medical.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "昆明市急救中心 没有在职的值班长" in html
+    assert "昆明市急救中心没有在职的值班长" in html
     fire = demo.agency("km-fire")
     html = client.get(f"/admin/agencies/agency/{fire.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "no active duty chief" not in html and "no active liaison" not in html

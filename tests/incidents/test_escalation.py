@@ -203,7 +203,7 @@ def test_an_agency_with_no_chief_passes_level_one_to_level_two_in_the_same_sweep
     assert entry.data["passed_over"] == [{"level": 1, "notify": "agency_chiefs"}]
     # The message says why it skipped a level, in the site's language (Chinese by default).
     body = Notification.objects.filter(cause=cause, level=2).first().body
-    assert "昆明市急救中心 无值班长：已转至 2 级" in body
+    assert "昆明市急救中心无值班长：已转至 2 级" in body
     # The pages say it in the reader's language.
     client.force_login(demo.commander)
     page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -212,7 +212,7 @@ def test_an_agency_with_no_chief_passes_level_one_to_level_two_in_the_same_sweep
         "no duty chief at Kunming Emergency Medical Center: passed to level 2"
     ) in page
     page = client.get(f"/incidents/{fire_incident.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "昆明市急救中心 无值班长：已转至 2 级" in page
+    assert "昆明市急救中心无值班长：已转至 2 级" in page
 
 
 def test_a_chief_off_shift_is_still_told_rather_than_passed_over(demo, fire_incident):

@@ -39,13 +39,16 @@
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSwap", tick);
 
-  // "N" opens a new incident (dispatchers), unless the key is typed into a field.
+  // "N" opens a new incident (dispatchers), unless the key is typed into a field; the intake form
+  // focuses its kind field (autofocus, or here when already on it).
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key !== "n" && event.key !== "N") { return; }
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (target.closest && target.closest("input, textarea, select, [contenteditable]")) { return; }
-    if (body.dataset.newIncident) { window.location.assign(body.dataset.newIncident); }
+    var kind = document.getElementById("id_kind");  // already on the intake form: go to its first field
+    if (kind && kind.form && kind.form.id === "intake") { event.preventDefault(); kind.focus(); return; }
+    if (body.dataset.newIncident) { event.preventDefault(); window.location.assign(body.dataset.newIncident); }
   });
 
   // htmx polling asks this before replacing a part of the page: not while someone is using it.

@@ -314,7 +314,9 @@ def test_board_median_dispatch_to_accept_today(client, demo, fire_incident):
     task = fire_incident.assignments.get(agency__code="km-fire")
     Assignment.objects.filter(pk=task.pk).update(status="accepted", accepted_at=task.created_at + timedelta(seconds=42))
     html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
-    assert '<td>Kunming Fire and Rescue Detachment</td><td class="num">0:42</td>' in html
+    assert '<td>Kunming Fire and Rescue Detachment</td><td class="num">42 s</td>' in html
+    html = as_user(client, demo.commander).get("/board/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<td>昆明市消防救援支队</td><td class="num">42秒</td>' in html
 
 
 def _open_many(demo, count):

@@ -43,17 +43,6 @@ def roman(severity) -> str:
         return ""
 
 
-@register.filter
-def seconds_short(seconds) -> str:
-    """90 → "1:30"; 3700 → "1:01:40"."""
-    if seconds is None:
-        return "—"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _label(status) -> str:
     return str(_STATUS_LABELS.get(status, status))
 

@@ -263,15 +263,12 @@ def _referenced(alert: Alert) -> tuple[CapMessage | None, list[CapMessage]]:
     The one to act on came from this alert's sender; of those, the newest whose incident is still open,
     else the newest.
     """
-    found = []
-    for reference in alert.references:
-        message = (
-            CapMessage.objects.filter(sender=reference.sender, identifier=reference.identifier, incident__isnull=False)
-            .select_related("incident")
-            .first()
-        )
-        if message is not None:
-            found.append(message)
+    wanted = {(reference.sender[:200], reference.identifier[:200]) for reference in alert.references}
+    # One query however many references a message lists (a 1 MiB message can list tens of thousands).
+    candidates = CapMessage.objects.filter(
+        identifier__in={identifier for _sender, identifier in wanted}, incident__isnull=False
+    ).select_related("incident")
+    found = [message for message in candidates if (message.sender, message.identifier) in wanted]
     if not found:
         return None, []
     newest_first = sorted(found, key=lambda m: m.sent or timezone.now(), reverse=True)

@@ -164,3 +164,50 @@ def test_bad_cap_is_400_and_writes_nothing(api, demo):
     assert CapMessage.objects.count() == 0
     assert _post(dispatcher, b"").status_code == 400
     assert dispatcher.post("/api/v1/cap/", {"a": 1}, format="json").status_code == 415
+
+
+GARBAGE = [
+    "",
+    " ",
+    "NaN",
+    "1e999999999",
+    "-1e-999999999",
+    "9" * 300,
+    "Extreme Extreme",
+    "2026-13-45T99:99:99+08:00",
+    "0,0",
+    "90,180 90,-180 -90,-180 90,180",
+    "a,b,c d,e,f",
+    ",,,",
+    "&amp;&lt;",
+    "\u3164",
+    "\u200b\u202e",
+    "x" * 5000,
+]
+
+
+def test_mutated_real_messages_never_give_a_500(api, demo, settings):
+    """Every fixture with one text replaced by garbage, or cut short: a 200/201 or a 400, never a 500."""
+    import random
+    import re
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "writes": "100000/min"},
+    }
+    rng = random.Random(20261128)  # noqa: S311  (a fixed, repeatable choice of mutations)
+    dispatcher = api("dispatcher")
+    texts = re.compile(rb">([^<]+)<")
+    for path in sorted(FIXTURES.glob("*.xml")):
+        if path.stat().st_size > 100_000:
+            continue
+        original = path.read_bytes()
+        spans = [match.span(1) for match in texts.finditer(original)]
+        for attempt in range(8):
+            start, end = rng.choice(spans)
+            garbage = rng.choice(GARBAGE).encode()
+            body = original[:start] + garbage + original[end:]
+            if attempt == 7:
+                body = original[: rng.randrange(len(original))]
+            response = _post(dispatcher, body)
+            assert response.status_code in (200, 201, 400), (path.name, body[start - 40 : start + 60])

@@ -73,6 +73,7 @@ class InAppBackend(Backend):
             "type": "linkage.notification",
             "notification": {
                 "id": notification.pk,
+                "cause": notification.cause,  # lets the page tell a decline's toast from others
                 "subject": notification.subject,
                 "body": notification.body,
                 "link": notification.link,

@@ -27,6 +27,7 @@
     var mark = /^(【[^】]+】|\[[A-Z]+\] )/.exec(notification.subject || "");
     var body = notification.body || "";
     if (mark && body.indexOf(mark[1]) === 0) { body = body.slice(mark[1].length); item.classList.add("toast-drill"); }
+    if (/:declined$/.test(notification.cause || "")) { item.classList.add("toast-declined"); item.setAttribute("role", "alert"); }
     var text = document.createElement("span");
     text.textContent = body;
     item.appendChild(title);

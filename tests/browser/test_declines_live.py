@@ -75,6 +75,7 @@ def test_a_dispatcher_sees_a_decline_live_within_a_second_with_its_reason_and_a_
         toast = page.locator("#toasts .toast").filter(has_text=REASON)
         toast.wait_for(timeout=2000)
         assert toast.inner_text().startswith("【演练】")  # a drill's notice says so
+        assert "toast-declined" in toast.get_attribute("class") and toast.get_attribute("role") == "alert"
         assert page.evaluate("window.__notReloaded") is True
     assert "已拒绝" in chip.inner_text() and chip.locator("svg.icon-declined").count() == 1
     # Louder than an accepted task: a solid colour, not faded.

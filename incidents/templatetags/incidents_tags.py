@@ -62,6 +62,8 @@ def describe_entry(entry, agencies_by_code=None) -> str:
         if "missing_agency_kind" in data:
             label = agency_kind_label(data["missing_agency_kind"])
             return _("No %(kind)s agency to bring in for this plan step.") % {"kind": label}
+        if "cap_event" in data or "cap_urgency" in data:  # incidents/cap.py's notes; the text says what
+            return _("CAP message")
         if "severity" in data:
             return _("Severity %(from)s → %(to)s") % {
                 "from": roman(data["severity"].get("from")),

@@ -428,3 +428,11 @@ def test_a_non_dispatcher_cannot_take_cap_in(demo):
     with pytest.raises(PermissionDenied):
         _in(demo, "km_chemical_alert.xml", by=demo.fire_liaison)
     assert not Incident.objects.exists() and not CapMessage.objects.exists()
+
+
+def test_the_incident_page_says_why_nobody_was_brought_in(demo, client):
+    incident = _in(demo, "police_search_missing_person.xml").incident
+    client.force_login(demo.dispatcher)
+    page = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "CAP 消息" in page
+    assert "CAP 事件“警方搜寻失踪人员”无法判断事件类型：没有调派任何单位。" in page

@@ -152,9 +152,10 @@ def test_similar_incident_nearby_shows_before_dispatch_in_chinese(browser, asgi_
     page = dispatcher_page(browser, asgi_server, demo.dispatcher, "zh-CN")
     page.goto(f"{asgi_server.url}/incidents/new/")
     page.select_option("#id_kind", "building_fire")
-    page.fill("#id_latitude", "25.044000")
+    # Longitude first, then latitude: the position is known when the second of the two changes.
     page.fill("#id_longitude", "102.710000")
-    page.locator("#id_longitude").dispatch_event("change")
+    page.fill("#id_latitude", "25.044000")
+    page.locator("#id_latitude").dispatch_event("change")
     warning = page.locator("#similar")
     warning.wait_for()
     text = warning.inner_text()

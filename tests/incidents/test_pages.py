@@ -272,13 +272,13 @@ def test_commander_contains_and_closes_from_the_board_and_brings_in_an_agency(cl
     assert commander.post(f"/incidents/{fire_incident.pk}/contain/", {"next": "/board/"}).url == "/board/"
     commander.post(f"/incidents/{fire_incident.pk}/close/", {"next": "/board/"})
     fire_incident.refresh_from_db()
+    assert fire_incident.status == "contained"  # open tasks: closing asks for a confirmation first
+    commander.post(f"/incidents/{fire_incident.pk}/close/", {"next": "/board/", "confirm": "yes"})
+    fire_incident.refresh_from_db()
     assert fire_incident.status == "closed"
     assert fire_incident.reference not in commander.get("/board/").content.decode()
 
 
-    assert fire_incident.status == "contained"  # open tasks: closing asks for a confirmation first
-    commander.post(f"/incidents/{fire_incident.pk}/close/", {"next": "/board/", "confirm": "yes"})
-    fire_incident.refresh_from_db()
 def test_dispatcher_may_not_close_and_is_told(client, demo, fire_incident):
     html = as_user(client, demo.dispatcher).post(f"/incidents/{fire_incident.pk}/contain/", follow=True, **EN)
     assert "You may not do this." in html.content.decode()

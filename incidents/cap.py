@@ -459,7 +459,10 @@ def incident_to_alert(incident: Incident) -> Alert:
     urgency Past.
     """
     sender = _sender()
-    versions = incident_versions(incident)
+    # An incident made outside the services has no timeline: its one version is its opening.
+    versions = incident_versions(incident) or [
+        TimelineEntry(id=0, incident=incident, kind=TimelineKind.INCIDENT_OPENED, created_at=incident.created_at)
+    ]
     current = versions[-1]
     if len(versions) == 1:
         msg_type, references = "Alert", []

@@ -436,3 +436,10 @@ def test_the_incident_page_says_why_nobody_was_brought_in(demo, client):
     page = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "CAP 消息" in page
     assert "CAP 事件“警方搜寻失踪人员”无法判断事件类型：没有调派任何单位。" in page
+
+
+def test_an_incident_without_a_timeline_still_goes_out(demo):
+    incident = incident_open(by=demo.dispatcher, kind="flood", severity=3, title="积水")
+    incident.timeline.all().delete()
+    alert = incident_to_alert(incident)
+    assert (alert.msg_type, alert.identifier, alert.references) == ("Alert", f"linkage-{incident.reference}-0", [])

@@ -92,4 +92,8 @@ def test_a_dispatcher_sees_a_decline_live_within_a_second_with_its_reason_and_a_
 
     board.screenshot(path=str(screenshots / "board-decline-drill-zh.png"), full_page=True)
     incident.screenshot(path=str(screenshots / "incident-decline-drill-zh.png"), full_page=True)
+    # Cancelling is a second step with a required reason.
+    incident.locator("#incident-head details.confirm summary").click()
+    assert incident.locator("#cancel-reason").get_attribute("required") is not None
+    incident.locator("#incident-head").screenshot(path=str(screenshots / "incident-cancel-confirm-zh.png"))
     context.close()

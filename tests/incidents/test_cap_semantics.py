@@ -443,3 +443,44 @@ def test_an_incident_without_a_timeline_still_goes_out(demo):
     incident.timeline.all().delete()
     alert = incident_to_alert(incident)
     assert (alert.msg_type, alert.identifier, alert.references) == ("Alert", f"linkage-{incident.reference}-0", [])
+
+
+def _at_once(demo, names: list[str]) -> list[str]:
+    """Take the files in at the same moment, one thread (and connection) each; their outcomes."""
+    import threading
+
+    start = threading.Barrier(len(names))
+    outcomes: list[str] = []
+
+    def take(name):
+        try:
+            start.wait(timeout=10)
+            outcomes.append(str(_in(demo, name).outcome))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_alert_twice_at_once_opens_one_incident(demo):
+    outcomes = _at_once(demo, ["km_chemical_alert.xml"] * 3)
+    assert sorted(outcomes) == ["duplicate", "duplicate", "opened"]
+    assert Incident.objects.count() == 1 and CapMessage.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_older_and_a_newer_update_at_once_leave_the_newer(demo, attempt):
+    opened = _in(demo, "km_chemical_alert.xml").incident
+    outcomes = _at_once(demo, ["km_chemical_update_older_late.xml", "km_chemical_update_newer.xml"])
+    # Whichever locked the incident first, the newer one's facts stand.
+    assert sorted(outcomes) in (["stale", "updated"], ["updated", "updated"])
+    assert (_fresh(opened).severity, _fresh(opened).title) == (1, "安宁化工厂储罐起火（火势扩大）")

@@ -9,6 +9,7 @@ unset DATABASE_URL REDIS_URL
 export LINKAGE_MODE=embedded
 # The settings read the same variable: the links they write point where this serves.
 export LINKAGE_ADDR=${LINKAGE_ADDR:-127.0.0.1:8000}
+mkdir -p var/static  # WhiteNoise warns at every start when its STATIC_ROOT is missing
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
 exec .venv/bin/python manage.py runserver "$LINKAGE_ADDR"

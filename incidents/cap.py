@@ -257,8 +257,9 @@ def _open(alert: Alert, *, by, now: datetime, outcome: str) -> tuple[str, str, I
     return outcome, detail, incident
 
 
-def _referenced(alert: Alert) -> tuple[CapMessage | None, list[CapMessage]]:
-    """Of the messages `<references>` names that we took in, the one to act on, and all of them.
+def _referenced(alert: Alert) -> CapMessage | None:
+    """Of the messages `<references>` names that we took in (and that concern an incident), the one to
+    act on; None when we know none of them.
 
     The one to act on came from this alert's sender; of those, the newest whose incident is still open,
     else the newest.
@@ -270,11 +271,11 @@ def _referenced(alert: Alert) -> tuple[CapMessage | None, list[CapMessage]]:
     ).select_related("incident")
     found = [message for message in candidates if (message.sender, message.identifier) in wanted]
     if not found:
-        return None, []
+        return None
     newest_first = sorted(found, key=lambda m: m.sent or timezone.now(), reverse=True)
     own = [message for message in newest_first if message.sender == alert.sender] or newest_first
     live = [message for message in own if message.incident.is_open]
-    return (live or own)[0], found
+    return (live or own)[0]
 
 
 def _opening_sender(incident: Incident) -> str | None:
@@ -312,7 +313,7 @@ def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]
             return CapOutcome.EXPIRED, _("Expired before it arrived: nothing opened."), None
         return _open(alert, by=by, now=now, outcome=CapOutcome.OPENED)
 
-    target, _found = _referenced(alert)
+    target = _referenced(alert)
     if target is None:
         if alert.msg_type == "Cancel":
             return CapOutcome.UNKNOWN_ORIGINAL, _("Cancels an alert never received here: nothing to cancel."), None

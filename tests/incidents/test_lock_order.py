@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -48,12 +48,11 @@ I = IncidentStatus  # noqa: E741
 
 @dataclass
 class World:
-    """One iteration's incident: its id, its medical task's id, the demo people, and what each side did."""
+    """One iteration's incident: its id, its medical task's id, and the demo people."""
 
     demo: object
     incident_id: int
     medical_id: int
-    done: dict = field(default_factory=dict)
 
     def incident(self) -> Incident:
         return Incident.objects.get(pk=self.incident_id)
@@ -267,7 +266,6 @@ def test_every_pair_of_concurrent_moves_waits_and_never_deadlocks(demo, caplog, 
         assert not unexpected, f"iteration {iteration}: {unexpected!r}"
         # The sweep takes its own tasks in savepoints and logs what fails there: a deadlock would hide.
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-        world.done = {task_move: outcomes[0][1], incident_move: outcomes[1][1]}
         for move, (kind, _result) in ((left, outcomes[0]), (right, outcomes[1])):
             if kind == "ok":
                 move.check(world)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Assignment,
+    CapMessage,
     EscalationPolicy,
     EscalationStep,
     Incident,
@@ -113,6 +114,26 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "agency", "escalation_level"]
     search_fields = ["incident__reference", "incident__title", "agency__code", "task"]
     list_select_related = ["incident", "agency"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CapMessage)
+class CapMessageAdmin(admin.ModelAdmin):
+    """Every CAP message taken in and what it did, those that changed nothing included (read only)."""
+
+    list_display = ["received_at", "sender", "identifier", "msg_type", "status", "outcome", "incident"]
+    list_filter = ["outcome", "msg_type", "status"]
+    search_fields = ["sender", "identifier", "incident__reference", "detail"]
+    list_select_related = ["incident"]
+    date_hierarchy = "received_at"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -478,17 +478,24 @@ CAP_APPLIED = (CapOutcome.OPENED, CapOutcome.OPENED_FROM_UPDATE, CapOutcome.UPDA
 class CapMessage(models.Model):
     """Every CAP 1.2 message taken in and what it did; the same one (sender, identifier) twice changes nothing."""
 
-    sender = models.CharField(max_length=200)
-    identifier = models.CharField(max_length=200)
-    sent = models.DateTimeField(null=True)
-    status = models.CharField(max_length=10, default="Actual")
-    msg_type = models.CharField(max_length=10)
-    references = models.TextField(blank=True)
-    outcome = models.CharField(max_length=30, choices=CapOutcome.choices, default=CapOutcome.OPENED)
-    detail = models.CharField(max_length=500, blank=True)
+    sender = models.CharField(_("sender"), max_length=200)
+    identifier = models.CharField(_("identifier"), max_length=200)
+    sent = models.DateTimeField(_("sent at"), null=True)
+    status = models.CharField(_("CAP status"), max_length=10, default="Actual")
+    msg_type = models.CharField(_("message type"), max_length=10)
+    references = models.TextField(_("references"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=CapOutcome.choices, default=CapOutcome.OPENED)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
     # The incident it opened, changed or was about; None when it concerned none of ours.
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="cap_messages")
-    received_at = models.DateTimeField(auto_now_add=True)
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cap_messages",
+        verbose_name=_("incident"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("CAP message")

@@ -484,3 +484,15 @@ def test_an_older_and_a_newer_update_at_once_leave_the_newer(demo, attempt):
     # Whichever locked the incident first, the newer one's facts stand.
     assert sorted(outcomes) in (["stale", "updated"], ["updated", "updated"])
     assert (_fresh(opened).severity, _fresh(opened).title) == (1, "安宁化工厂储罐起火（火势扩大）")
+
+
+def test_the_admin_lists_every_message_with_its_outcome_in_chinese(demo, client):
+    _in(demo, "fema_required_monthly_test.xml")
+    _in(demo, "km_chemical_alert.xml")
+    client.force_login(demo.admin)
+    page = client.get("/admin/incidents/capmessage/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "IPAWS-RMT-2026-11-04-1000" in html and "KM119-20261128-001" in html
+    assert "未处理：测试、草稿或系统消息" in html and "处理结果" in html and "发送方" in html
+    assert client.get("/admin/incidents/capmessage/add/").status_code == 403

@@ -53,6 +53,7 @@ class World:
     demo: object
     incident_id: int
     medical_id: int
+    due: tuple[int, ...] = ()  # the tasks made due for the sweep
 
     def incident(self) -> Incident:
         return Incident.objects.get(pk=self.incident_id)
@@ -87,9 +88,9 @@ def _accept_medical(world):
 
 
 def _make_due(world):
-    Assignment.objects.filter(incident_id=world.incident_id, status=A.PENDING).update(
-        next_escalation_at=timezone.now() - timedelta(seconds=1)
-    )
+    pending = Assignment.objects.filter(incident_id=world.incident_id, status=A.PENDING)
+    world.due = tuple(pending.values_list("pk", flat=True))
+    pending.update(next_escalation_at=timezone.now() - timedelta(seconds=1))
 
 
 def _note_check(world):
@@ -108,7 +109,7 @@ def _severity_check(world):
 
 def _escalation_check(world):
     # Each due task was escalated, or left due for the next sweep (its incident was held): never lost.
-    for task in Assignment.objects.filter(incident_id=world.incident_id, status=A.PENDING):
+    for task in Assignment.objects.filter(pk__in=world.due, status=A.PENDING):
         assert task.escalation_level >= 1 or task.next_escalation_at <= timezone.now()
 
 
@@ -248,9 +249,8 @@ def run_together(*sides: Callable[[], object], timeout: float = 60) -> list[tupl
 PAIRS = [(left, right) for left in ASSIGNMENT_SIDE for right in INCIDENT_SIDE]
 
 
-@pytest.mark.parametrize(("task_move", "incident_move"), PAIRS, ids=[f"{a}-vs-{b}" for a, b in PAIRS])
-def test_every_pair_of_concurrent_moves_waits_and_never_deadlocks(demo, caplog, task_move, incident_move):
-    left, right = ASSIGNMENT_SIDE[task_move], INCIDENT_SIDE[incident_move]
+def hammer(demo, caplog, left: Move, right: Move) -> None:
+    """ITERATIONS fresh incidents, each with `left` and `right` started at one moment in two threads."""
     caplog.set_level(logging.ERROR, logger="linkage.escalation")
     for iteration in range(ITERATIONS):
         incident = services.incident_open(
@@ -270,6 +270,19 @@ def test_every_pair_of_concurrent_moves_waits_and_never_deadlocks(demo, caplog, 
             if kind == "ok":
                 move.check(world)
         assert_consistent(world.incident_id)
+
+
+@pytest.mark.parametrize(("task_move", "incident_move"), PAIRS, ids=[f"{a}-vs-{b}" for a, b in PAIRS])
+def test_every_pair_of_concurrent_moves_waits_and_never_deadlocks(demo, caplog, task_move, incident_move):
+    hammer(demo, caplog, ASSIGNMENT_SIDE[task_move], INCIDENT_SIDE[incident_move])
+
+
+SWEEP_PAIRS = [name for name in ASSIGNMENT_SIDE if name != "escalation"]
+
+
+@pytest.mark.parametrize("task_move", SWEEP_PAIRS, ids=[f"escalation-vs-{name}" for name in SWEEP_PAIRS])
+def test_the_sweep_against_every_task_side_move_never_deadlocks(demo, caplog, task_move):
+    hammer(demo, caplog, ASSIGNMENT_SIDE["escalation"], ASSIGNMENT_SIDE[task_move])
 
 
 # --- Over HTTP: the same races through the API never give a 500 --------------------------------

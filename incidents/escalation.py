@@ -1,10 +1,11 @@
 """Escalation: who hears of a task nobody accepted in time, and the sweep that finds such tasks.
 
 Deadlines live in PostgreSQL (`Assignment.next_escalation_at`), never in the broker. The sweep runs
-every few seconds (Celery beat, or a thread in the embedded mode), locks the due rows with
-SKIP LOCKED — two sweeps at once share the work, never double it — and moves each up one level in
-the same transaction as its timeline entry and its notification rows. A dead worker or a restarted
-Redis loses nothing: the next sweep finds the same rows.
+every few seconds (Celery beat, or a thread in the embedded mode), locks the incidents of the due rows
+with SKIP LOCKED and then the rows (the one lock order: incident first) — two sweeps at once share the
+work, never double it — and moves each up to the next level that has someone to tell (a level with
+nobody is passed over at once) in the same transaction as its timeline entry and its notification
+rows. A dead worker or a restarted Redis loses nothing: the next sweep finds the same rows.
 """
 
 import logging
@@ -105,7 +106,7 @@ def _nobody(target: str, agency: str) -> str:
 
 def escalation_reasons(data: dict, agency: str) -> list[str]:
     """Why an escalation (its timeline data) went where it did, in the active language: one line per
-    step passed over ("no duty chief at 120: passed to level 2"), or, when no level had anyone, one
+    step passed over ("no duty chief at <agency>: passed to level 2"), or, when no level had anyone, one
     line saying so and who was told instead. Empty for an escalation that simply went up one level."""
     passed = [step for step in data.get("passed_over") or [] if isinstance(step, dict)]
     if not passed:

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 FORBIDDEN = 4403  # not allowed (at the handshake), or no longer allowed
 BAD_FRAME = 4400  # the client sent something that is not a JSON text frame
 RENEW = 4000  # the socket reached its lifetime: reconnect
+NOT_FOUND = 4404  # no socket at this path
 # The largest frame a client has reason to send is a ping.
 MAX_FRAME_CHARS = 4096
 ACCESS_MESSAGE = "linkage.access"
@@ -158,3 +159,11 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
         """The group this user's socket joins, or None to refuse it (runs in a thread: may query).
         Called at the handshake and at every re-check, with the user read afresh."""
         raise NotImplementedError
+
+
+class NoSuchSocket(AsyncJsonWebsocketConsumer):
+    """Every path no route takes (and ids that cannot be ids): refused with NOT_FOUND, where the
+    router would raise and the server drop the connection with an error."""
+
+    async def connect(self) -> None:
+        await self.close(code=NOT_FOUND)

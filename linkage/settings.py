@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "linkage.middleware.RefuseNulMiddleware",  # a NUL in a parameter is a 400, not a database error
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -353,6 +354,8 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
     USE_X_FORWARDED_HOST = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_AGE = 12 * 3600  # one long shift
+# Database sessions that treat a malformed session cookie as none (linkage/sessions.py).
+SESSION_ENGINE = "linkage.sessions"
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

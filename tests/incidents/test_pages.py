@@ -153,7 +153,7 @@ def test_dispatcher_can_remove_a_planned_agency_and_add_another(client, demo):
         ({"kind": ""}, "This field is required."),
         ({"kind": "volcano"}, "Select a valid choice."),
         ({"latitude": "25.1"}, "Give both latitude and longitude, or neither."),
-        ({"latitude": "125", "longitude": "102.7"}, "Ensure this value is less than or equal to 90."),
+        ({"latitude": "125", "longitude": "102.7"}, "Enter a number from -90 to 90."),
         ({"agencies": []}, "Choose at least one agency to bring in."),
         ({"agencies": ["km-nowhere"]}, "Select a valid choice."),
         ({"plan_for": "hazmat:4"}, "The plan changed with the kind or severity"),

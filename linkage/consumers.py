@@ -6,21 +6,25 @@ Access is checked at the handshake, and again:
   the user deactivated, a role group taken away: agencies/signals.py sends "linkage.access" to the
   user's `access_group` after commit);
 - every LINKAGE_SOCKET_RECHECK_SECONDS, for changes no signal saw (a queryset .update(), a raw SQL
-  fix); and the socket lives at most LINKAGE_SOCKET_MAX_SECONDS, then closes with RENEW and the page
-  reconnects (and so is checked afresh, handshake included).
-A socket whose user may no longer have its group closes with FORBIDDEN and hears nothing more.
+  fix, a session ended by logging out elsewhere); and the socket lives at most
+  LINKAGE_SOCKET_MAX_SECONDS, then closes with RENEW and the page reconnects (and so is checked
+  afresh, handshake included).
+A socket whose user may no longer have its group, or whose session is gone or belongs to an old
+password, closes with FORBIDDEN and hears nothing more.
 """
 
 import asyncio
 import logging
 import random
+from importlib import import_module
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
 
 from .parsers import loads_limited
 
@@ -61,9 +65,33 @@ async def _send_recheck(layer, user_ids) -> None:
     await asyncio.gather(*(layer.group_send(access_group(user_id), {"type": ACCESS_MESSAGE}) for user_id in user_ids))
 
 
+def _session_key_of(scope, user) -> str | None:
+    """The session key if this socket was signed in by its session cookie (not by a ticket)."""
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    if key and str(session.get(SESSION_KEY)) == str(user.pk):
+        return key
+    return None
+
+
+def _session_still_valid(session_key: str | None, user) -> bool:
+    """As Django checks a session on every request: it still exists, names this user, and carries the
+    hash of their current password (a new password ends every other session, and its sockets)."""
+    if session_key is None:
+        return True  # a ticket opened this socket: tickets are for the handshake only
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
+    stored = data.get(HASH_SESSION_KEY)
+    return (
+        str(data.get(SESSION_KEY)) == str(user.pk)
+        and stored is not None
+        and constant_time_compare(stored, user.get_session_auth_hash())
+    )
+
+
 class GroupConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_id: int | None = None
+    session_key: str | None = None
     ended: bool = False
     _watch: asyncio.Task | None = None
 
@@ -76,6 +104,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.group, self.user_id = group, user.pk
+        self.session_key = await database_sync_to_async(_session_key_of)(self.scope, user)
         await self.channel_layer.group_add(access_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -123,7 +152,8 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             await self.end(RENEW)
 
     async def recheck(self) -> None:
-        """Close with FORBIDDEN unless the user (read afresh) still gets the same group."""
+        """Close with FORBIDDEN unless the user (read afresh) still gets the same group, and the session
+        that opened the socket (if one did) is still theirs and valid."""
         if self.ended or self.group is None:
             return
         group = await database_sync_to_async(self._group_now)()
@@ -132,7 +162,9 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
 
     def _group_now(self) -> str | None:
         user = get_user_model()._default_manager.filter(pk=self.user_id, is_active=True).first()
-        return self.group_for(user) if user is not None else None
+        if user is None or not _session_still_valid(self.session_key, user):
+            return None
+        return self.group_for(user)
 
     async def linkage_access(self, message) -> None:
         """The server says this user's access changed: check now."""

@@ -202,3 +202,29 @@ def test_a_frame_that_is_not_small_json_text_closes_the_socket_cleanly(demo, fra
         return code
 
     assert async_to_sync(scenario)() == BAD_FRAME
+
+
+def test_a_new_password_or_a_logout_elsewhere_closes_the_sockets_of_that_session(demo, settings):
+    settings.LINKAGE_SOCKET_RECHECK_SECONDS = 0.3
+    by_password, by_logout = headers(demo.commander), headers(demo.dispatcher)
+
+    def new_password():
+        demo.commander.set_password("a-new-long-password-2026")
+        demo.commander.save()
+
+    def log_out_elsewhere():
+        from django.contrib.sessions.models import Session
+
+        Session.objects.filter(session_key=dict(by_logout)[b"cookie"].decode().partition("=")[2]).delete()
+
+    async def scenario():
+        first, second = socket("/ws/board/", by_password), socket("/ws/board/", by_logout)
+        assert (await first.connect(timeout=3))[0] and (await second.connect(timeout=3))[0]
+        await database_sync_to_async(new_password)()  # the user's save tells the sockets at once
+        await database_sync_to_async(log_out_elsewhere)()  # no signal: the periodic re-check sees it
+        codes = await closed_with(first, timeout=1), await closed_with(second, timeout=1.5)
+        await first.disconnect()
+        await second.disconnect()
+        return codes
+
+    assert async_to_sync(scenario)() == (FORBIDDEN, FORBIDDEN)

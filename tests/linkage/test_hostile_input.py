@@ -201,8 +201,13 @@ def test_every_api_operation_answers_bad_ids_and_query_parameters_without_a_serv
                 assert_no_server_error(response, f"{method} {path}?{name}={bad[:20]}")
 
 
-def test_huge_coordinates_are_a_400_in_every_place_that_takes_one(world, api_token_client):
-    huge = "1e999999999"
+@pytest.mark.parametrize("huge", ["1e999999999", "-1e999999999", "NaN", "Infinity", "1" * 60, "91"])
+def test_bad_coordinates_are_refused_in_every_place_that_takes_one(world, demo, api_token_client, huge):
+    """The API's create, plan preview and similar-incident search, the intake page and its plan
+    preview, and a CAP alert's circle: a 400 (or, for the page's preview, no map hint), nothing opened."""
+    from incidents.models import Incident
+
+    before = Incident.objects.count()
     dispatcher = api_token_client("dispatcher")
     created = dispatcher.post(
         "/api/v1/incidents/",
@@ -210,12 +215,42 @@ def test_huge_coordinates_are_a_400_in_every_place_that_takes_one(world, api_tok
         format="json",
     )
     preview = dispatcher.get("/api/v1/plans/preview/", {"kind": "building_fire", "severity": 4, "latitude": huge})
-    similar = dispatcher.get(
-        "/api/v1/incidents/similar/", {"kind": "building_fire", "latitude": huge, "longitude": huge}
+    similar = dispatcher.get("/api/v1/incidents/similar/", {"kind": "building_fire", "latitude": huge, "longitude": 1})
+    assert (created.status_code, preview.status_code, similar.status_code) == (400, 400, 400)
+    assert all("latitude" in response.json() for response in (created, preview, similar))
+
+    page = Client(raise_request_exception=False)
+    page.force_login(demo.dispatcher)
+    assert (
+        page.get("/incidents/new/plan/", {"kind": "building_fire", "severity": 4, "latitude": huge}).status_code == 200
     )
-    assert (created.status_code, preview.status_code) == (400, 400)
-    assert similar.status_code < 500
-    assert "latitude" in created.json() and "latitude" in preview.json()
+    form_token = page.get("/incidents/new/").context["form_token"]
+    intake = page.post(
+        "/incidents/new/",
+        {
+            "kind": "building_fire",
+            "severity": "4",
+            "title": "t",
+            "latitude": huge,
+            "longitude": "102",
+            "agencies": ["km-fire"],
+            "plan_for": "building_fire:4",
+            "form_token": form_token,
+        },
+    )
+    assert intake.status_code == 400 and "latitude" in intake.context["form"].errors
+
+    cap = f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>HUGE-1</identifier><sender>119@kunming</sender><sent>2026-11-28T10:00:00+08:00</sent>
+  <status>Actual</status><msgType>Alert</msgType><scope>Restricted</scope>
+  <info><category>Fire</category><event>火</event><urgency>Immediate</urgency><severity>Severe</severity>
+  <certainty>Observed</certainty><headline>坐标异常</headline>
+  <area><areaDesc>某地</areaDesc><circle>{huge},102.7 0</circle></area></info>
+</alert>""".encode()
+    ingested = dispatcher.post("/api/v1/cap/", cap, content_type="application/xml")
+    assert ingested.status_code == 400, ingested.content
+    assert Incident.objects.count() == before
 
 
 @pytest.fixture

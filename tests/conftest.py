@@ -8,9 +8,12 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test.utils import override_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from agencies.models import Agency
+from agencies.models import Agency, MemberRole, Membership
 from incidents.demo import seed_all
+from incidents.services import incident_open
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -97,3 +100,68 @@ def demo(db) -> Demo:
         agencies={agency.code: agency for agency in Agency.objects.all()},
         users={user.username: user for user in get_user_model().objects.all()},
     )
+
+
+@pytest.fixture
+def api(demo):
+    """api("fire_liaison") is an API client holding that demo user's token; api(user) the same for any
+    user; api(None) is anonymous."""
+
+    def client_for(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            user = demo.users.get(user, user)
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def fire_incident(demo):
+    """A level IV building fire in Wuhua: fire and medical are on it; police, traffic, environment are not."""
+    return incident_open(
+        by=demo.dispatcher,
+        kind="building_fire",
+        severity=4,
+        title="居民楼厨房起火",
+        address="五华区青年路 88 号",
+        latitude="25.043000",
+        longitude="102.710000",
+    )
+
+
+@pytest.fixture
+def fire_task(fire_incident):
+    """The fire brigade's pending task on `fire_incident`."""
+    return fire_incident.assignments.get(agency__code="km-fire")
+
+
+@pytest.fixture
+def open_many(demo):
+    """open_many(count) opens `count` level IV building fires (fire and medical on each), titled 火警 0…;
+    severities=(1, 2, 3, 4) cycles through the levels instead (more agencies on the serious ones)."""
+
+    def opened(count: int, *, severities=(4,)) -> None:
+        for number in range(count):
+            incident_open(
+                by=demo.dispatcher,
+                kind="building_fire",
+                severity=severities[number % len(severities)],
+                title=f"火警 {number}",
+                latitude="25.04",
+                longitude="102.71",
+            )
+
+    return opened
+
+
+@pytest.fixture
+def no_chief(demo):
+    """no_chief() leaves km-medical (or the agency code given) with no active duty chief."""
+
+    def without_chief(code: str = "km-medical") -> None:
+        Membership.objects.filter(agency=demo.agency(code), role=MemberRole.CHIEF).update(is_active=False)
+
+    return without_chief

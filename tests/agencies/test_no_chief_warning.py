@@ -4,12 +4,8 @@ list (a column and a filter), the agency's admin page (a warning) and the roster
 from agencies.models import MemberRole, Membership
 
 
-def no_chief(demo, code="km-medical"):
-    Membership.objects.filter(agency=demo.agency(code), role=MemberRole.CHIEF).update(is_active=False)
-
-
-def test_the_admin_lists_and_filters_agencies_with_no_chief(client, demo):
-    no_chief(demo)
+def test_the_admin_lists_and_filters_agencies_with_no_chief(client, demo, no_chief):
+    no_chief()
     client.force_login(demo.admin)
     html = client.get("/admin/agencies/agency/?chief=none", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "km-medical" in html and "km-fire" not in html
@@ -19,8 +15,8 @@ def test_the_admin_lists_and_filters_agencies_with_no_chief(client, demo):
     assert "duty chief" in html.lower() and html.count('alt="False"') >= 1
 
 
-def test_the_agency_admin_page_warns_that_escalation_will_pass_the_chief_over(client, demo):
-    no_chief(demo)
+def test_the_agency_admin_page_warns_that_escalation_will_pass_the_chief_over(client, demo, no_chief):
+    no_chief()
     client.force_login(demo.admin)
     medical = demo.agency("km-medical")
     html = client.get(f"/admin/agencies/agency/{medical.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -41,8 +37,8 @@ def test_a_chief_whose_account_is_disabled_does_not_count(client, demo):
     assert "km-medical" in html
 
 
-def test_the_roster_page_says_there_is_no_chief_and_what_that_means(client, demo):
-    no_chief(demo)
+def test_the_roster_page_says_there_is_no_chief_and_what_that_means(client, demo, no_chief):
+    no_chief()
     client.force_login(demo.medical_liaison)
     html = client.get("/agencies/km-medical/roster/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'role="alert"' in html and "No duty chief." in html

@@ -71,12 +71,7 @@ def test_agencies_endpoint_shows_no_roster(api, demo):
     assert "13808710" not in text and "fire_liaison" not in text  # no phones, no members
 
 
-def _open_many(count):
-    for number in range(count):
-        incident_open(by=None, kind="building_fire", severity=4, title=f"火警 {number}")
-
-
-def test_lists_take_the_same_queries_for_5_or_500_rows(api, demo, django_assert_max_num_queries):
+def test_lists_take_the_same_queries_for_5_or_500_rows(api, demo, open_many, django_assert_max_num_queries):
     clients = {name: api(name) for name in ("fire_liaison", "commander")}
 
     def sizes():
@@ -88,9 +83,9 @@ def test_lists_take_the_same_queries_for_5_or_500_rows(api, demo, django_assert_
                 counts[(name, path)] = len(body["results"])
         return counts
 
-    _open_many(5)
+    open_many(5)
     assert set(sizes().values()) == {5, 10}
-    _open_many(495)
+    open_many(495)
     counts = sizes()
     assert counts[("fire_liaison", "/api/v1/incidents/")] == 500
     assert counts[("commander", "/api/v1/assignments/")] == 500  # one page of the 1,000 tasks

@@ -50,11 +50,6 @@ def connects(path, user=None, *, origin=ORIGIN, query="") -> tuple[bool, int | N
     return async_to_sync(attempt)()
 
 
-@pytest.fixture
-def fire_incident(demo):
-    return services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼起火")
-
-
 def test_who_may_open_which_socket(demo, fire_incident):
     fire, police = demo.agency("km-fire").pk, demo.agency("km-police").pk
     allowed = {

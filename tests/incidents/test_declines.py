@@ -17,14 +17,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 REASON = "两辆救护车均在转运途中"
 
 
-@pytest.fixture
-def fire_incident(demo):
-    """Level IV building fire: fire and medical are on it."""
-    return services.incident_open(
-        by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼厨房起火", address="五华区青年路 88 号"
-    )
-
-
 def _task(incident, code):
     return incident.assignments.get(agency__code=code)
 

@@ -15,8 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from incidents import idempotency, services
 from incidents.idempotency import form_token_issue
@@ -33,13 +31,6 @@ BODY = {
 }
 
 
-def api_client(user) -> APIClient:
-    client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
 def post(client, body=None, *, key=None):
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
     return client.post("/api/v1/incidents/", body or BODY, format="json", **headers)
@@ -48,8 +39,8 @@ def post(client, body=None, *, key=None):
 # --- API: Idempotency-Key ---------------------------------------------------------------------
 
 
-def test_the_same_key_and_body_three_times_open_one_incident(demo):
-    client = api_client(demo.dispatcher)
+def test_the_same_key_and_body_three_times_open_one_incident(demo, api):
+    client = api(demo.dispatcher)
     first, second, third = (post(client, key="call-0815-a") for _ in range(3))
     assert first.status_code == 201
     assert second.status_code == third.status_code == 200
@@ -61,14 +52,14 @@ def test_the_same_key_and_body_three_times_open_one_incident(demo):
     assert second["Location"] == first["Location"]
 
 
-def test_without_a_key_each_request_opens_its_own_incident(demo):
-    client = api_client(demo.dispatcher)
+def test_without_a_key_each_request_opens_its_own_incident(demo, api):
+    client = api(demo.dispatcher)
     assert [post(client).status_code for _ in range(2)] == [201, 201]
     assert Incident.objects.count() == 2
 
 
-def test_the_body_is_compared_as_json_not_as_bytes(demo):
-    client = api_client(demo.dispatcher)
+def test_the_body_is_compared_as_json_not_as_bytes(demo, api):
+    client = api(demo.dispatcher)
     first = post(client, key="k1")
     reordered = dict(reversed(list(BODY.items())))
     again = client.post(
@@ -80,8 +71,8 @@ def test_the_body_is_compared_as_json_not_as_bytes(demo):
     assert again.status_code == 200 and again.data["id"] == first.data["id"]
 
 
-def test_the_same_key_with_another_body_is_refused_and_opens_nothing(demo):
-    client = api_client(demo.dispatcher)
+def test_the_same_key_with_another_body_is_refused_and_opens_nothing(demo, api):
+    client = api(demo.dispatcher)
     first = post(client, key="call-0815-b")
     other = post(client, {**BODY, "severity": 1}, key="call-0815-b")
     assert other.status_code == 422
@@ -90,8 +81,8 @@ def test_the_same_key_with_another_body_is_refused_and_opens_nothing(demo):
     assert Incident.objects.get().severity == 3
 
 
-def test_keys_belong_to_their_user(demo):
-    dispatcher, commander = api_client(demo.dispatcher), api_client(demo.commander)
+def test_keys_belong_to_their_user(demo, api):
+    dispatcher, commander = api(demo.dispatcher), api(demo.commander)
     mine, theirs = post(dispatcher, key="shared-key"), post(commander, key="shared-key")
     assert mine.status_code == theirs.status_code == 201
     assert mine.data["id"] != theirs.data["id"]
@@ -103,31 +94,31 @@ def test_keys_belong_to_their_user(demo):
     ("key", "message"),
     [("", "empty"), ("   ", "empty"), ("k" * 201, "longer than 200"), ("schlüssel", "printable ASCII")],
 )
-def test_a_bad_key_is_a_400_and_opens_nothing(demo, key, message):
-    response = post(api_client(demo.dispatcher), key=key)
+def test_a_bad_key_is_a_400_and_opens_nothing(demo, key, message, api):
+    response = post(api(demo.dispatcher), key=key)
     assert response.status_code == 400
     assert message in response.data["detail"]
     assert not Incident.objects.exists() and not IdempotencyKey.objects.exists()
 
 
-def test_a_key_of_200_characters_is_fine(demo):
-    assert post(api_client(demo.dispatcher), key="k" * 200).status_code == 201
+def test_a_key_of_200_characters_is_fine(demo, api):
+    assert post(api(demo.dispatcher), key="k" * 200).status_code == 201
 
 
-def test_a_refused_body_does_not_use_up_the_key(demo):
-    client = api_client(demo.dispatcher)
+def test_a_refused_body_does_not_use_up_the_key(demo, api):
+    client = api(demo.dispatcher)
     bad = post(client, {**BODY, "kind": "volcano"}, key="retry-me")
     assert bad.status_code == 400 and not IdempotencyKey.objects.exists()
     assert post(client, key="retry-me").status_code == 201
 
 
-def test_a_liaison_with_a_key_is_still_refused(demo):
-    assert post(api_client(demo.fire_liaison), key="x").status_code == 403
+def test_a_liaison_with_a_key_is_still_refused(demo, api):
+    assert post(api(demo.fire_liaison), key="x").status_code == 403
     assert not Incident.objects.exists() and not IdempotencyKey.objects.exists()
 
 
-def test_keys_are_kept_24_hours_then_swept(demo):
-    client = api_client(demo.dispatcher)
+def test_keys_are_kept_24_hours_then_swept(demo, api):
+    client = api(demo.dispatcher)
     first = post(client, key="old-key")
     row = IdempotencyKey.objects.get(key="old-key")
     assert timedelta(hours=23, minutes=59) < row.expires_at - row.created_at <= timedelta(hours=24)
@@ -177,9 +168,9 @@ def _all_at_once(count, work):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
-def test_three_simultaneous_requests_with_one_key_open_one_incident(demo, monkeypatch, attempt):
+def test_three_simultaneous_requests_with_one_key_open_one_incident(demo, monkeypatch, attempt, api):
     _slow_open(monkeypatch)
-    clients = [api_client(demo.dispatcher) for _ in range(3)]
+    clients = [api(demo.dispatcher) for _ in range(3)]
     responses = _all_at_once(3, lambda index: post(clients[index], key=f"burst-{attempt}"))
     assert sorted(response.status_code for response in responses) == [200, 200, 201]
     assert len({response.data["id"] for response in responses}) == 1
@@ -190,9 +181,9 @@ def test_three_simultaneous_requests_with_one_key_open_one_incident(demo, monkey
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_requests_with_one_key_and_different_bodies(demo, monkeypatch):
+def test_simultaneous_requests_with_one_key_and_different_bodies(demo, monkeypatch, api):
     _slow_open(monkeypatch)
-    clients = [api_client(demo.dispatcher) for _ in range(2)]
+    clients = [api(demo.dispatcher) for _ in range(2)]
     bodies = [BODY, {**BODY, "severity": 1}]
     responses = _all_at_once(2, lambda index: post(clients[index], bodies[index], key="racing"))
     assert sorted(response.status_code for response in responses) == [201, 422]

@@ -15,14 +15,6 @@ from incidents.services import assignment_accept, incident_open
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-@pytest.fixture
-def fire_incident(demo):
-    """Level IV building fire: fire and medical are on it; police, traffic and environment are not."""
-    return incident_open(
-        by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼厨房起火", address="五华区青年路 88 号"
-    )
-
-
 def as_user(client, user):
     client.force_login(user)
     return client
@@ -319,18 +311,6 @@ def test_board_median_dispatch_to_accept_today(client, demo, fire_incident):
     assert '<td>昆明市消防救援支队</td><td class="num">42秒</td>' in html
 
 
-def _open_many(demo, count):
-    for number in range(count):
-        incident_open(
-            by=demo.dispatcher,
-            kind="building_fire",
-            severity=1 + number % 4,
-            title=f"火情 {number}",
-            latitude="25.04",
-            longitude="102.71",
-        )
-
-
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
@@ -339,14 +319,14 @@ def _queries(client, url) -> int:
 
 @pytest.mark.parametrize(("username", "url"), [("commander", "/board/"), ("fire_liaison", "/dashboard/")])
 def test_board_and_dashboard_queries_do_not_grow_with_incidents(
-    client, demo, username, url, django_assert_max_num_queries
+    client, demo, open_many, username, url, django_assert_max_num_queries
 ):
     as_user(client, demo.users[username])
-    _open_many(demo, 5)
+    open_many(5, severities=(1, 2, 3, 4))
     with django_assert_max_num_queries(14):
         client.get(url)
     few = _queries(client, url)
-    _open_many(demo, 195)
+    open_many(195, severities=(1, 2, 3, 4))
     many = _queries(client, url)
     assert many == few
     assert client.get(url).content.decode().count('class="countdown"') >= 200

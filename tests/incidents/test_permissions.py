@@ -132,12 +132,7 @@ def test_rosters_are_visible_to_the_agency_itself_and_admins_only(demo):
     assert roster_for(user=demo.admin, agency=police).count() == 2
 
 
-def _open_many(demo, count):
-    for number in range(count):
-        incident_open(by=None, kind="building_fire", severity=4, title=f"火警 {number}")
-
-
-def test_listing_incidents_takes_the_same_queries_for_5_or_500(demo, django_assert_max_num_queries):
+def test_listing_incidents_takes_the_same_queries_for_5_or_500(demo, open_many, django_assert_max_num_queries):
     def listed(user):
         fresh = user.__class__.objects.get(pk=user.pk)  # no permission cache carried over
         with django_assert_max_num_queries(6):
@@ -147,9 +142,9 @@ def test_listing_incidents_takes_the_same_queries_for_5_or_500(demo, django_asse
             ]
 
     people = (demo.fire_liaison, demo.medical_chief, demo.commander)
-    _open_many(demo, 5)
+    open_many(5)
     assert [len(listed(user)) for user in people] == [5, 5, 5]
-    _open_many(demo, 495)
+    open_many(495)
     for user in people:
         rows = listed(user)
         assert len(rows) == 500

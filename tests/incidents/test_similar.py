@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
@@ -159,14 +158,7 @@ def test_the_intake_form_sent_back_still_shows_the_warning(demo):
 # --- The API --------------------------------------------------------------------------------------
 
 
-def api(user) -> APIClient:
-    client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def test_api_lists_similar_incidents_with_distance_and_age(demo):
+def test_api_lists_similar_incidents_with_distance_and_age(demo, api):
     first = opened(demo, lat=LAT + metres_north(250), minutes_ago=12)
     opened(demo, lat=LAT + metres_north(900), title="far")
     response = api(demo.dispatcher).get(
@@ -196,7 +188,7 @@ def test_api_lists_similar_incidents_with_distance_and_age(demo):
         {"kind": "building_fire", "latitude": "25", "longitude": "102", "since": "2000"},
     ],
 )
-def test_api_similar_refuses_bad_queries_with_400(demo, params):
+def test_api_similar_refuses_bad_queries_with_400(demo, params, api):
     assert api(demo.dispatcher).get("/api/v1/incidents/similar/", params).status_code == 400
 
 

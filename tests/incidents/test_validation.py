@@ -53,12 +53,6 @@ def test_open_with_bad_input_names_the_field_and_writes_nothing(demo, changes, f
     assert _counts() == before
 
 
-@pytest.fixture
-def fire_task(demo):
-    incident = incident_open(by=demo.dispatcher, **GOOD)
-    return incident.assignments.get(agency__code="km-fire")
-
-
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_decline_without_a_reason_is_refused(demo, fire_task, reason):
     before = _counts()

@@ -202,13 +202,13 @@ def test_every_api_operation_answers_bad_ids_and_query_parameters_without_a_serv
 
 
 @pytest.mark.parametrize("huge", ["1e999999999", "-1e999999999", "NaN", "Infinity", "1" * 60, "91"])
-def test_bad_coordinates_are_refused_in_every_place_that_takes_one(world, demo, api_token_client, huge):
+def test_bad_coordinates_are_refused_in_every_place_that_takes_one(world, demo, api, huge):
     """The API's create, plan preview and similar-incident search, the intake page and its plan
     preview, and a CAP alert's circle: a 400 (or, for the page's preview, no map hint), nothing opened."""
     from incidents.models import Incident
 
     before = Incident.objects.count()
-    dispatcher = api_token_client("dispatcher")
+    dispatcher = api("dispatcher")
     created = dispatcher.post(
         "/api/v1/incidents/",
         {"kind": "building_fire", "severity": 4, "title": "t", "latitude": huge, "longitude": "102"},
@@ -251,18 +251,6 @@ def test_bad_coordinates_are_refused_in_every_place_that_takes_one(world, demo, 
     ingested = dispatcher.post("/api/v1/cap/", cap, content_type="application/xml")
     assert ingested.status_code == 400, ingested.content
     assert Incident.objects.count() == before
-
-
-@pytest.fixture
-def api_token_client(demo):
-    from rest_framework.test import APIClient
-
-    def client_for(username):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=demo.users[username])[0].key}")
-        return client
-
-    return client_for
 
 
 # --- Pages ---------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from django.test import Client
 from incidents import services
 from incidents.models import AssignmentStatus, TimelineEntry, TimelineKind
 from linkage.text import clean_text
-from tests.api.conftest import api as api  # the fixture
 
 INVISIBLE = [
     "\u200b",  # zero-width space
@@ -86,36 +85,31 @@ def test_not_text_is_refused():
 # --- Every way in ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def incident(demo):
-    return services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼起火")
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("value", ["\u200b\u200b\u200b", "\u202e\u2066\u2069", "\u3164", "\ufeff \u2800"])
-def test_services_refuse_invisible_titles_notes_and_decline_reasons(demo, incident, value):
-    task = incident.assignments.get(agency__code="km-fire")
+def test_services_refuse_invisible_titles_notes_and_decline_reasons(demo, fire_incident, value):
+    task = fire_incident.assignments.get(agency__code="km-fire")
     with pytest.raises(ValidationError):
         services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title=value)
     with pytest.raises(ValidationError):
-        services.note_add(incident=incident, by=demo.dispatcher, text=value)
+        services.note_add(incident=fire_incident, by=demo.dispatcher, text=value)
     with pytest.raises(ValidationError):
         services.assignment_decline(assignment=task, by=demo.fire_liaison, reason=value)
     with pytest.raises(ValidationError):
-        services.incident_update(incident=incident, by=demo.dispatcher, title=value)
+        services.incident_update(incident=fire_incident, by=demo.dispatcher, title=value)
     task.refresh_from_db()
     assert task.status == AssignmentStatus.PENDING
-    assert not TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.NOTE).exists()
+    assert not TimelineEntry.objects.filter(incident=fire_incident, kind=TimelineKind.NOTE).exists()
 
 
 @pytest.mark.django_db
-def test_the_api_answers_invisible_text_with_a_400_naming_the_field(demo, incident, api):
-    task = incident.assignments.get(agency__code="km-fire")
+def test_the_api_answers_invisible_text_with_a_400_naming_the_field(demo, fire_incident, api):
+    task = fire_incident.assignments.get(agency__code="km-fire")
     zero_width = "\u200b\u200d\u202e"
     created = api("dispatcher").post(
         "/api/v1/incidents/", {"kind": "building_fire", "severity": 4, "title": zero_width}, format="json"
     )
-    note = api("dispatcher").post(f"/api/v1/incidents/{incident.pk}/notes/", {"text": zero_width}, format="json")
+    note = api("dispatcher").post(f"/api/v1/incidents/{fire_incident.pk}/notes/", {"text": zero_width}, format="json")
     decline = api("fire_liaison").post(f"/api/v1/assignments/{task.pk}/decline/", {"reason": zero_width}, format="json")
     assert (created.status_code, note.status_code, decline.status_code) == (400, 400, 400)
     assert "title" in created.json() and "text" in note.json() and "reason" in decline.json()
@@ -124,14 +118,14 @@ def test_the_api_answers_invisible_text_with_a_400_naming_the_field(demo, incide
 
 
 @pytest.mark.django_db
-def test_the_pages_refuse_invisible_text_and_change_nothing(demo, incident):
-    task = incident.assignments.get(agency__code="km-fire")
+def test_the_pages_refuse_invisible_text_and_change_nothing(demo, fire_incident):
+    task = fire_incident.assignments.get(agency__code="km-fire")
     liaison, dispatcher = Client(), Client()
     liaison.force_login(demo.fire_liaison)
     dispatcher.force_login(demo.dispatcher)
 
     liaison.post(f"/assignments/{task.pk}/decline/", {"reason": "\u200b\u200b"})
-    dispatcher.post(f"/incidents/{incident.pk}/notes/", {"text": "\u202e\u2066"})
+    dispatcher.post(f"/incidents/{fire_incident.pk}/notes/", {"text": "\u202e\u2066"})
     form_token = dispatcher.get("/incidents/new/").context["form_token"]
     intake = dispatcher.post(
         "/incidents/new/",
@@ -147,5 +141,5 @@ def test_the_pages_refuse_invisible_text_and_change_nothing(demo, incident):
 
     task.refresh_from_db()
     assert task.status == AssignmentStatus.PENDING
-    assert not TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.NOTE).exists()
+    assert not TimelineEntry.objects.filter(incident=fire_incident, kind=TimelineKind.NOTE).exists()
     assert intake.status_code == 400 and "title" in intake.context["form"].errors

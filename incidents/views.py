@@ -5,6 +5,7 @@ services; the forms only shape input. Every POST answers with a redirect (or the
 errors), so a reload never repeats an action.
 """
 
+import functools
 from datetime import timedelta
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from agencies.models import Agency
 from agencies.selectors import agency_memberships_of
 from linkage.numbers import coordinate_or_none
 
-from . import services
+from . import regions, services
 from .errors import TransitionError
 from .filters import IncidentFilter
 from .forms import (
@@ -48,6 +49,7 @@ from .models import (
     Severity,
 )
 from .plans import plan_expand
+from .regions import answer_region, region_asked
 from .roles import is_commander, is_dispatcher
 from .selectors import (
     accept_times_today,
@@ -63,6 +65,12 @@ from .selectors import (
 )
 
 A = AssignmentStatus
+
+
+def _once(compute):
+    """A context value computed when a template first reads it (Django calls a callable context value)
+    and then kept: a page region pays only for the queries of what it shows."""
+    return functools.cache(compute)
 
 
 def _require_dispatcher(request: HttpRequest) -> None:
@@ -282,33 +290,40 @@ def _visible_incident(request: HttpRequest, pk: int):
 @login_required
 @require_GET
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shared incident page; an htmx request for one of its regions (incidents/regions.py) gets that
+    partial alone, and the values below are computed only when a template reads them (`_once`)."""
     incident = _visible_incident(request, pk)
+    region = region_asked(request, regions.INCIDENT)
     user = request.user
-    assignments = list(incident.assignments.select_related("agency", "accepted_by").order_by("created_at", "id"))
+    assignments = _once(
+        lambda: list(incident.assignments.select_related("agency", "accepted_by").order_by("created_at", "id"))
+    )
     dispatcher, commander = is_dispatcher(user), is_commander(user)
-    on_it = {a.agency_id for a in assignments if a.is_open}
-    declined = {a.agency_id for a in assignments if a.status == A.DECLINED} - on_it
-    timeline = list(timeline_for(user, incident))
-    return render(
+    on_it = _once(lambda: {a.agency_id for a in assignments() if a.is_open})
+    timeline = _once(lambda: list(timeline_for(user, incident)))
+    response = render(
         request,
-        "incidents/detail.html",
+        region.template if region else "incidents/detail.html",
         {
             "incident": incident,
             "assignments": assignments,
-            "actable": assignment_ids_actable_by(user, [a.pk for a in assignments]),
+            "actable": _once(lambda: assignment_ids_actable_by(user, [a.pk for a in assignments()])),
             "timeline": timeline,
-            "last_seq": timeline[-1].pk if timeline else 0,
-            "contacts": duty_contacts(user, assignments),
-            "declined_agencies": declined,
-            "open_task_count": sum(1 for a in assignments if a.is_open),
+            "last_seq": _once(lambda: timeline()[-1].pk if timeline() else 0),
+            "contacts": _once(lambda: duty_contacts(user, assignments())),
+            "declined_agencies": _once(
+                lambda: {a.agency_id for a in assignments() if a.status == A.DECLINED} - on_it()
+            ),
+            "open_task_count": _once(lambda: sum(1 for a in assignments() if a.is_open)),
             "is_dispatcher": dispatcher,
             "is_commander": commander,
             "note_form": NoteForm(),
             "severity_form": SeverityForm(initial={"severity": incident.severity}),
-            "add_form": AddAgencyForm(exclude=on_it) if dispatcher and incident.is_open else None,
+            "add_form": _once(lambda: AddAgencyForm(exclude=on_it()) if dispatcher and incident.is_open else None),
             "now": timezone.now(),
         },
     )
+    return answer_region(response, region)
 
 
 @login_required
@@ -479,9 +494,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("agency")
     agency = next((a for a in agencies if a.code == wanted), agencies[0])
     assignments = list(agency_dashboard(request.user, agency, since=timezone.now() - timedelta(hours=12)))
-    return render(
+    region = region_asked(request, regions.DASHBOARD)
+    response = render(
         request,
-        "incidents/dashboard.html",
+        region.template if region else "incidents/dashboard.html",
         {
             "agency": agency,
             "agencies": agencies,
@@ -492,6 +508,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+    return answer_region(response, region)
 
 
 # --- The situation board ---------------------------------------------------------------------
@@ -504,9 +521,22 @@ def board(request: HttpRequest) -> HttpResponse:
     if not (is_commander(request.user) or is_dispatcher(request.user)):
         raise PermissionDenied
     now = timezone.now()
-    incidents = list(active_incidents(request.user).order_by("severity", "created_at")[:500])
-    agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
-    medians = accept_times_today(now=now)
+    region = region_asked(request, regions.BOARD)
+    context = {"is_commander": is_commander(request.user), "is_dispatcher": is_dispatcher(request.user), "now": now}
+    kpis_only = region is not None and region.id == "board-kpis"
+    if not kpis_only:
+        context |= _board_cards(request.user, now)
+    if region is None or kpis_only:
+        agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
+        medians = accept_times_today(now=now)
+        context["kpis"] = [(agency, medians.get(agency.pk)) for agency in agencies]
+    response = render(request, region.template if region else "incidents/board.html", context)
+    return answer_region(response, region)
+
+
+def _board_cards(user, now) -> dict:
+    """The board's incidents (each task marked `overdue`), their counts and map points: three queries."""
+    incidents = list(active_incidents(user).order_by("severity", "created_at")[:500])
     overdue = escalated = declined = 0
     for incident in incidents:
         for assignment in incident.assignments.all():
@@ -516,31 +546,23 @@ def board(request: HttpRequest) -> HttpResponse:
         # A decline counts while nobody of that agency is back on the incident.
         on_it = {a.agency_id for a in incident.assignments.all() if a.is_open}
         declined += len({a.agency_id for a in incident.assignments.all() if a.status == A.DECLINED} - on_it)
-    return render(
-        request,
-        "incidents/board.html",
-        {
-            "incidents": incidents,
-            "active_count": sum(1 for incident in incidents if incident.status == IncidentStatus.ACTIVE),
-            "contained_count": sum(1 for incident in incidents if incident.status == IncidentStatus.CONTAINED),
-            "declined_count": declined,
-            "kpis": [(agency, medians.get(agency.pk)) for agency in agencies],
-            "overdue_count": overdue,
-            "escalated_count": escalated,
-            "map_points": [
-                {
-                    "id": incident.pk,
-                    "lat": float(incident.latitude),
-                    "lng": float(incident.longitude),
-                    "severity": incident.severity,
-                    "label": f"{incident.reference} {incident.title}",
-                    "url": reverse("incident-page", args=[incident.pk]),
-                }
-                for incident in incidents
-                if incident.latitude is not None and incident.longitude is not None
-            ],
-            "is_commander": is_commander(request.user),
-            "is_dispatcher": is_dispatcher(request.user),
-            "now": now,
-        },
-    )
+    return {
+        "incidents": incidents,
+        "active_count": sum(1 for incident in incidents if incident.status == IncidentStatus.ACTIVE),
+        "contained_count": sum(1 for incident in incidents if incident.status == IncidentStatus.CONTAINED),
+        "declined_count": declined,
+        "overdue_count": overdue,
+        "escalated_count": escalated,
+        "map_points": [
+            {
+                "id": incident.pk,
+                "lat": float(incident.latitude),
+                "lng": float(incident.longitude),
+                "severity": incident.severity,
+                "label": f"{incident.reference} {incident.title}",
+                "url": reverse("incident-page", args=[incident.pk]),
+            }
+            for incident in incidents
+            if incident.latitude is not None and incident.longitude is not None
+        ],
+    }

@@ -17,10 +17,13 @@
 
   var board = null;
 
-  // The board's map stays put; its markers follow the #map-points data each refresh brings.
+  // The board's map stays put; its markers follow the #map-points data its region brings
+  // (board-markers, refreshed by incident events: see incidents/regions.py).
+  var shown = null;
   function boardMarkers() {
     var element = document.getElementById("board-map"), data = document.getElementById("map-points");
-    if (!element || !data) { return; }
+    if (!element || !data || data.textContent === shown) { return; }
+    shown = data.textContent;
     if (!board) { board = { map: makeMap(element), layer: L.layerGroup(), count: -1 }; board.layer.addTo(board.map); }
     var points = JSON.parse(data.textContent), bounds = [];
     board.layer.clearLayers();
@@ -74,5 +77,5 @@
 
   boardMarkers();
   pickerMap();
-  document.addEventListener("linkage:refreshed", boardMarkers);
+  document.body.addEventListener("htmx:afterSettle", boardMarkers);
 })();

@@ -1,0 +1,117 @@
+"""Page regions: the parts of a live page that a live event re-renders (STYLE.md "Pages update by region").
+
+A region is a partial template, `templates/incidents/_<region id, - as _>.html`, whose root element
+carries `{% region "<id>" %}` (`incidents/templatetags/regions.py`): the element id, `hx-get` (this
+page with `?region=<id>`), `hx-trigger` (the live event types below, which `static/linkage/socket.js`
+dispatches on `<body>` as `linkage:<type>`; `linkage:resync` after the socket (re)connects with
+something missed; `linkage:retry` when a swap waited for someone typing) and `hx-swap="outerHTML"`.
+The page's view answers an htmx request for one of its regions with that partial alone
+(`region_asked`), so an event costs the bytes and queries of the regions it changes, not a page.
+
+This table is the one place that says which event changes which part of which page.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+#: Every event type of DESIGN's envelope that writes a timeline entry (docs/live.md).
+TIMELINE_EVENTS = (
+    "incident.created",
+    "incident.updated",
+    "assignment.created",
+    "assignment.updated",
+    "assignment.escalated",
+    "assignment.declined",
+    "note.added",
+    "deployment.created",
+    "deployment.updated",
+    "rollcall.started",
+    "rollcall.updated",
+)
+#: A task came, moved, escalated or was declined.
+TASK_EVENTS = ("assignment.created", "assignment.updated", "assignment.escalated", "assignment.declined")
+#: A task opened or closed (the open-task count, who is on the incident).
+TASK_OPEN_EVENTS = ("assignment.created", "assignment.updated", "assignment.declined")
+#: The incident itself: opened, its status or details.
+INCIDENT_EVENTS = ("incident.created", "incident.updated")
+
+#: Shown at once (an exception is louder than the happy path); other events wait this long for the
+#: rest of their burst (five agencies brought in are one fetch per region).
+AT_ONCE = ("assignment.declined",)
+BURST_MS = 150
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    events: tuple[str, ...]
+
+    @property
+    def template(self) -> str:
+        return f"incidents/_{self.id.replace('-', '_')}.html"
+
+    @property
+    def trigger(self) -> str:
+        """The `hx-trigger` value: each event from <body>, bursts debounced, a decline at once."""
+        triggers = ["linkage:resync from:body", "linkage:retry"]
+        for event in self.events:
+            delay = "" if event in AT_ONCE else f" delay:{BURST_MS}ms"
+            triggers.append(f"linkage:{event} from:body{delay}")
+        return ", ".join(triggers)
+
+
+def _page(*regions: Region) -> dict[str, Region]:
+    return {region.id: region for region in regions}
+
+
+#: `/board/`: the incident cards, the counts above them, the map's markers, the accept-time medians.
+BOARD = _page(
+    Region("board-body", INCIDENT_EVENTS + TASK_EVENTS),
+    Region("board-counts", INCIDENT_EVENTS + TASK_EVENTS),
+    Region("board-markers", INCIDENT_EVENTS),
+    Region("board-kpis", ("assignment.updated",)),
+)
+#: `/incidents/<id>/`: facts, status and actions; the tasks; who is on duty; the timeline.
+INCIDENT = _page(
+    Region("incident-head", INCIDENT_EVENTS + TASK_OPEN_EVENTS),
+    Region("incident-agencies", INCIDENT_EVENTS + TASK_EVENTS),
+    Region("incident-duty", TASK_OPEN_EVENTS),
+    Region("incident-timeline", TIMELINE_EVENTS),
+)
+#: `/dashboard/`: the agency's tasks.
+DASHBOARD = _page(
+    Region("dashboard-tasks", INCIDENT_EVENTS + TASK_EVENTS),
+)
+
+ALL = {**BOARD, **INCIDENT, **DASHBOARD}
+
+
+def region_asked(request: HttpRequest, page: dict[str, Region]) -> Region | None:
+    """The region of `page` an htmx request asks for, or None for the whole page.
+
+    Only htmx requests (`HX-Request`, `request.htmx`) get a region: the `region` GET parameter names it,
+    else the `HX-Target` header (the element id). Raises `BadRequest` (400) for a region this page does
+    not have.
+    """
+    if not getattr(request, "htmx", False):
+        return None
+    name = request.GET.get("region") or request.htmx.target
+    if not name:
+        return None
+    if name not in page:
+        raise BadRequest(_("This page has no region of that name."))
+    return page[name]
+
+
+def answer_region(response, region: Region | None):
+    """Mark a response: which region it is (socket.js swaps only a response that says so — a login
+    page after a session ended is not a region), and that it varies with `HX-Request`."""
+    from django.utils.cache import patch_vary_headers
+
+    patch_vary_headers(response, ["HX-Request"])
+    if region is not None:
+        response["X-Linkage-Region"] = region.id
+    return response

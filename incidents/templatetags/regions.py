@@ -1,0 +1,25 @@
+"""`{% region "<id>" %}`: the attributes that make an element a live page region (incidents/regions.py)."""
+
+from django import template
+from django.utils.html import format_html
+
+from incidents.regions import ALL
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def region(context, name: str) -> str:
+    """`id`, `hx-get` (this page, its query kept, with `region=<name>`), `hx-trigger` and `hx-swap` for
+    region `name`. Raises `KeyError` for a region the table does not have (a template mistake)."""
+    spec = ALL[name]
+    request = context["request"]
+    query = request.GET.copy()
+    query["region"] = name
+    return format_html(
+        'id="{}" data-region hx-get="{}?{}" hx-trigger="{}" hx-swap="outerHTML"',
+        spec.id,
+        request.path,
+        query.urlencode(),
+        spec.trigger,
+    )

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency
 from linkage.numbers import COORDINATE_LIMITS, coordinate
 
-from .models import IncidentKind, Severity
-from .services import PROGRESS_STATUSES
+from .models import TEXT_LIMITS, IncidentKind, Severity
+from .transitions import PROGRESS_STATUSES
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -41,12 +41,18 @@ class IncidentOpenForm(forms.Form):
     severity = forms.TypedChoiceField(
         label=_("Severity"), choices=Severity.choices, coerce=int, widget=forms.RadioSelect, initial=Severity.IV
     )
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    address = forms.CharField(label=_("Address"), max_length=TEXT_LIMITS["address"], required=False)
     description = forms.CharField(
-        label=_("What happened"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What happened"),
+        max_length=TEXT_LIMITS["description"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     title = forms.CharField(
-        label=_("Title"), max_length=200, required=False, help_text=_("Left empty: the kind and the address.")
+        label=_("Title"),
+        max_length=TEXT_LIMITS["title"],
+        required=False,
+        help_text=_("Left empty: the kind and the address."),
     )
     latitude = CoordinateField(label=_("Latitude"), axis="latitude")
     longitude = CoordinateField(label=_("Longitude"), axis="longitude")
@@ -77,7 +83,7 @@ class IncidentOpenForm(forms.Form):
             with translation.override(settings.LANGUAGE_CODE):
                 kind = str(IncidentKind(data["kind"]).label)
             address = data.get("address", "")
-            data["title"] = f"{kind} · {address}"[:200] if address else kind
+            data["title"] = f"{kind} · {address}"[: TEXT_LIMITS["title"]] if address else kind
         return data
 
     @staticmethod
@@ -86,17 +92,19 @@ class IncidentOpenForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for declining"), max_length=1000)
+    reason = forms.CharField(label=_("Reason for declining"), max_length=TEXT_LIMITS["reason"])
 
 
 class ProgressForm(forms.Form):
     status = forms.ChoiceField(choices=[(status, status) for status in PROGRESS_STATUSES])
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=TEXT_LIMITS["note"], required=False)
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label=_("Note to every agency on this incident"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note to every agency on this incident"),
+        max_length=TEXT_LIMITS["text"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -106,7 +114,9 @@ class SeverityForm(forms.Form):
 
 class AddAgencyForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none(), to_field_name="code")
-    task = forms.CharField(label=_("Task"), max_length=500, required=False, help_text=_("Left empty: the plan's task."))
+    task = forms.CharField(
+        label=_("Task"), max_length=TEXT_LIMITS["task"], required=False, help_text=_("Left empty: the plan's task.")
+    )
 
     def __init__(self, *args, exclude=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,4 +125,4 @@ class AddAgencyForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_LIMITS["reason"], required=False)

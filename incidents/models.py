@@ -68,6 +68,23 @@ class AssignmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# An incident is open (on the board, taking agencies and moves of its tasks) in one of these.
+OPEN_INCIDENT_STATUSES = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
+# Notes go on an open incident and on a closed one (the after-action record), never on a cancelled one.
+NOTE_INCIDENT_STATUSES = (*OPEN_INCIDENT_STATUSES, IncidentStatus.CLOSED)
+
+# The longest text each free-text field takes, in characters: the models' max_length, the forms, the
+# API's serializers and the services (linkage.text.clean_text) all read this one table.
+TEXT_LIMITS = {
+    "title": 200,
+    "description": 5000,
+    "address": 300,
+    "task": 500,
+    "reason": 1000,  # declining, cancelling an incident, taking an agency off
+    "note": 1000,  # the note with a progress report
+    "text": 5000,  # a note on the timeline
+}
+
 # An agency is "on" an incident while its assignment is in one of these.
 OPEN_ASSIGNMENT_STATUSES = (
     AssignmentStatus.PENDING,
@@ -217,9 +234,9 @@ class Incident(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=IncidentKind.choices)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
     status = models.CharField(_("status"), max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.ACTIVE)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("what happened"), blank=True, max_length=5000)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    title = models.CharField(_("title"), max_length=TEXT_LIMITS["title"])
+    description = models.TextField(_("what happened"), blank=True, max_length=TEXT_LIMITS["description"])
+    address = models.CharField(_("address"), max_length=TEXT_LIMITS["address"], blank=True)
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -292,7 +309,7 @@ class Incident(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
+        return self.status in OPEN_INCIDENT_STATUSES
 
 
 class Assignment(models.Model):
@@ -302,7 +319,7 @@ class Assignment(models.Model):
         Incident, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("incident")
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agency"))
-    task = models.CharField(_("task"), max_length=500)
+    task = models.CharField(_("task"), max_length=TEXT_LIMITS["task"])
     status = models.CharField(
         _("status"), max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
     )
@@ -325,7 +342,7 @@ class Assignment(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
+    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=TEXT_LIMITS["reason"])
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -409,7 +426,7 @@ class TimelineEntry(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    text = models.TextField(_("text"), blank=True, max_length=5000)
+    text = models.TextField(_("text"), blank=True, max_length=TEXT_LIMITS["text"])
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from agencies.api.serializers import AgencyBriefSerializer
 from incidents.models import (
+    TEXT_LIMITS,
     Assignment,
     Incident,
     IncidentKind,
@@ -13,7 +14,7 @@ from incidents.models import (
     Severity,
     TimelineEntry,
 )
-from incidents.services import PROGRESS_STATUSES
+from incidents.transitions import PROGRESS_STATUSES
 from linkage.numbers import NumberError, coordinate
 
 
@@ -126,9 +127,11 @@ class IncidentSerializer(serializers.ModelSerializer):
 class IncidentOpenSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
     severity = serializers.ChoiceField(choices=Severity.choices)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=TEXT_LIMITS["title"])
+    description = serializers.CharField(
+        max_length=TEXT_LIMITS["description"], required=False, allow_blank=True, default=""
+    )
+    address = serializers.CharField(max_length=TEXT_LIMITS["address"], required=False, allow_blank=True, default="")
     latitude = CoordinateField(limit=90, required=False, allow_null=True, default=None)
     longitude = CoordinateField(limit=180, required=False, allow_null=True, default=None)
     exercise = serializers.BooleanField(required=False, default=False)
@@ -144,10 +147,10 @@ class IncidentOpenSerializer(serializers.Serializer):
 class IncidentUpdateSerializer(serializers.Serializer):
     """The facts a dispatcher or commander may change. Status changes only through the actions."""
 
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=TEXT_LIMITS["title"], required=False)
+    description = serializers.CharField(max_length=TEXT_LIMITS["description"], required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=TEXT_LIMITS["address"], required=False, allow_blank=True)
     commander = StrictPrimaryKeyField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -164,28 +167,28 @@ class IncidentUpdateSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=TEXT_LIMITS["reason"], required=False, allow_blank=True, default="")
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = serializers.CharField(max_length=TEXT_LIMITS["reason"])
 
 
 class ProgressSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(s.value, s.label) for s in PROGRESS_STATUSES])
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_LIMITS["note"], required=False, allow_blank=True, default="")
 
 
 class AssignmentAddSerializer(serializers.Serializer):
     agency = serializers.SlugField(max_length=40, help_text="The agency's code, e.g. km-fire.")
-    task = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    task = serializers.CharField(max_length=TEXT_LIMITS["task"], required=False, allow_blank=True, default="")
     accept_within_seconds = serializers.IntegerField(
         min_value=1, max_value=86_400, required=False, allow_null=True, default=None
     )
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = serializers.CharField(max_length=TEXT_LIMITS["text"])
 
 
 class TimelineQuerySerializer(serializers.Serializer):

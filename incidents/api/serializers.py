@@ -253,6 +253,12 @@ class SimilarQuerySerializer(serializers.Serializer):
     since = serializers.IntegerField(
         min_value=1, max_value=1440, required=False, default=30, help_text="Opened in the last this many minutes."
     )
+    exercise = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Whether the new call is a drill: a real call is compared with real incidents only, a drill "
+        "with drills only.",
+    )
 
 
 class SimilarIncidentSerializer(serializers.ModelSerializer):
@@ -274,6 +280,7 @@ class SimilarIncidentSerializer(serializers.ModelSerializer):
             "latitude",
             "longitude",
             "created_at",
+            "exercise",
             "distance_m",
             "minutes_ago",
         ]

@@ -175,6 +175,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             longitude=query.validated_data["longitude"],
             within_m=query.validated_data["within"],
             since=timedelta(minutes=query.validated_data["since"]),
+            exercise=query.validated_data["exercise"],
         )
         return Response(SimilarIncidentSerializer(found, many=True).data)
 

@@ -199,3 +199,51 @@ def test_api_similar_needs_a_sign_in(demo):
         401,
         403,
     )
+
+
+# --- Drills and real calls ------------------------------------------------------------------------
+
+
+def test_a_drill_is_never_the_duplicate_of_a_real_call_nor_the_reverse(demo):
+    real = opened(demo, title="real fire")
+    drill = opened(demo, title="drill fire", exercise=True)
+    assert [i.pk for i in similar_incidents(demo.dispatcher, kind="building_fire", latitude=LAT, longitude=LON)] == [
+        real.pk
+    ]
+    found = similar_incidents(demo.dispatcher, kind="building_fire", latitude=LAT, longitude=LON, exercise=True)
+    assert [i.pk for i in found] == [drill.pk]
+
+
+def test_the_intake_warning_follows_the_exercise_box(demo):
+    real = opened(demo, title="real fire")
+    drill = opened(demo, title="drill fire", exercise=True)
+    client = Client()
+    client.force_login(demo.dispatcher)
+    html = preview(client)
+    assert real.reference in html and drill.reference not in html
+    html = preview(client, exercise="on")
+    assert drill.reference in html and real.reference not in html
+    assert "drill-tag" in html  # the drill in a drill's list is marked as one
+    sent_back = client.post(
+        "/incidents/new/",
+        {
+            "kind": "building_fire",
+            "severity": "4",
+            "exercise": "on",
+            "latitude": f"{LAT:.6f}",
+            "longitude": f"{LON:.6f}",
+        },
+        **EN,
+    ).content.decode()
+    assert drill.reference in sent_back and real.reference not in sent_back
+
+
+def test_api_similar_matches_exercise_and_says_it(demo, api):
+    real = opened(demo, title="real fire")
+    drill = opened(demo, title="drill fire", exercise=True)
+    query = {"kind": "building_fire", "latitude": LAT, "longitude": LON}
+    rows = api(demo.dispatcher).get("/api/v1/incidents/similar/", query).data
+    assert [(row["id"], row["exercise"]) for row in rows] == [(real.pk, False)]
+    rows = api(demo.dispatcher).get("/api/v1/incidents/similar/", {**query, "exercise": "true"}).data
+    assert [(row["id"], row["exercise"]) for row in rows] == [(drill.pk, True)]
+    assert api(demo.dispatcher).get("/api/v1/incidents/similar/", {**query, "exercise": "maybe"}).status_code == 400

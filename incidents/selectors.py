@@ -143,6 +143,7 @@ def similar_incidents(
     since: timedelta = timedelta(minutes=30),
     now: datetime | None = None,
     limit: int = 20,
+    exercise: bool = False,
 ) -> list[Incident]:
     """Open incidents (active or contained) that `user` may see, of `kind`, opened in the `since` before
     `now`, whose position lies within `within_m` metres of (`latitude`, `longitude`) in WGS-84 degrees:
@@ -153,7 +154,8 @@ def similar_incidents(
     latitude and longitude; `great_circle_m` then keeps those truly within the radius. The box is
     exact for a circle on the sphere: Δφ = d/R and Δλ = asin(sin(d/R) / cos φ) (radians); where it
     would reach a pole or wrap across the antimeridian, every longitude is a candidate. Incidents
-    without a position are never similar.
+    without a position are never similar. A real call is never the duplicate of a drill nor a drill of
+    a real call: only incidents whose `exercise` equals `exercise` (bool) are candidates.
     """
     now = now or timezone.now()
     lat, lon = float(latitude), float(longitude)
@@ -161,6 +163,7 @@ def similar_incidents(
     dlat = math.degrees(angle) + 1e-6  # 1e-6°: the columns' own rounding, so the box never cuts short
     candidates = incidents_visible_to(user).filter(
         kind=kind,
+        exercise=bool(exercise),
         status__in=[IncidentStatus.ACTIVE, IncidentStatus.CONTAINED],
         created_at__gte=now - since,
         latitude__gte=Decimal(f"{lat - dlat:.6f}"),

@@ -131,9 +131,10 @@ def _severity_from(value) -> int:
     return severity if severity in Severity.values else Severity.IV
 
 
-def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None, user=None) -> dict:
+def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None, user=None, exercise=False) -> dict:
     """What the plan for kind and severity brings in, and every other agency the dispatcher may add;
-    with `user` and a position, the open incidents of the same kind nearby (likely the same event)."""
+    with `user` and a position, the open incidents of the same kind nearby (likely the same event),
+    drills for a drill (`exercise`) and real incidents for a real call."""
     kind = kind if kind in IncidentKind.values else ""
     tasks = plan_expand(kind=kind, severity=severity, latitude=latitude, longitude=longitude) if kind else []
     planned = [task.agency.code for task in tasks if task.agency is not None]
@@ -148,7 +149,7 @@ def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None
         "checked": checked,
         "plan_for": IncidentOpenForm.plan_key(kind, severity),
         "similar": (
-            similar_incidents(user, kind=kind, latitude=latitude, longitude=longitude)
+            similar_incidents(user, kind=kind, latitude=latitude, longitude=longitude, exercise=exercise)
             if user is not None and kind and latitude is not None and longitude is not None
             else []
         ),
@@ -170,6 +171,7 @@ def incident_plan_preview(request: HttpRequest) -> HttpResponse:
         longitude=coordinate_or_none(request.GET.get("longitude"), axis="longitude"),
         checked=request.GET.getlist("agencies") if same_plan else None,
         user=request.user,
+        exercise=request.GET.get("exercise") in ("on", "true", "1"),
     )
     return render(request, "incidents/_plan_preview.html", context)
 
@@ -263,6 +265,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             longitude=coordinate_or_none(data.get("longitude"), axis="longitude"),
             checked=None if fresh_plan else data.getlist("agencies"),
             user=request.user,
+            exercise=data.get("exercise") in ("on", "true", "1"),
         )
         status = 400
     else:

@@ -1,53 +1,19 @@
-"""The live sockets, through the whole ASGI stack (origin check, session or ticket auth, routing),
-on the real channel layer: who may connect, and what each socket hears."""
+"""The live sockets (incidents/consumers.py), through the whole ASGI stack (origin check, session or
+ticket auth, routing), on the settings' channel layer (in memory locally, Redis under CI): who may
+connect, and what each socket hears."""
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from incidents import services
-from linkage.asgi import application
 from linkage.ws_auth import ws_ticket_issue
+from tests.sockets import connects, headers, socket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
-    ),
 ]
-
-ORIGIN = (b"origin", b"http://localhost")
-
-
-def session_cookie(user) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(user)
-    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
-
-
-def headers(user=None, *, origin=ORIGIN) -> list:
-    """Made outside the event loop: logging in is database work."""
-    return ([origin] if origin else []) + ([session_cookie(user)] if user is not None else [])
-
-
-def socket(path, headers, query=""):
-    return WebsocketCommunicator(application, f"{path}{query}", headers=headers)
-
-
-def connects(path, user=None, *, origin=ORIGIN, query="") -> tuple[bool, int | None]:
-    made = headers(user, origin=origin)
-
-    async def attempt():
-        communicator = socket(path, made, query)
-        connected, code = await communicator.connect(timeout=3)
-        await communicator.disconnect()
-        return connected, code
-
-    return async_to_sync(attempt)()
 
 
 def test_who_may_open_which_socket(demo, fire_incident):

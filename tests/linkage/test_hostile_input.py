@@ -370,11 +370,6 @@ def test_every_admin_changelist_answers_bad_filters_without_a_server_error(demo,
 
 # --- Sockets -------------------------------------------------------------------------------------
 
-socket_only = pytest.mark.skipif(
-    "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
-)
-
-
 def handshake(path: str, query: bytes = b"", headers=None) -> tuple[bool, int | None]:
     """(accepted, close code) of one handshake through the whole ASGI stack; an exception fails the test."""
 
@@ -422,7 +417,6 @@ ORIGIN = [(b"origin", b"http://localhost")]
 # One transactional test per kind (each flushes and seeds the database): loops, not parameters.
 
 
-@socket_only
 @pytest.mark.django_db(transaction=True)
 def test_bad_socket_query_strings_are_refused_with_a_close_code(demo):
     seen = {
@@ -433,7 +427,6 @@ def test_bad_socket_query_strings_are_refused_with_a_close_code(demo):
     assert set(seen.values()) == {(False, 4403)}, seen
 
 
-@socket_only
 @pytest.mark.django_db(transaction=True)
 def test_unknown_or_impossible_socket_paths_and_hostile_headers_are_refused_with_a_close_code(demo):
     paths = {path: handshake(path) for path in BAD_SOCKET_PATHS}
@@ -470,7 +463,6 @@ socket_paths = st.one_of(
 )
 
 
-@socket_only
 @pytest.mark.django_db(transaction=True)
 @hypothesis_settings(FUZZ, max_examples=25)  # each handshake is a round trip through the whole stack
 @given(path=socket_paths, query=st.binary(max_size=300), cookie=st.binary(max_size=80))

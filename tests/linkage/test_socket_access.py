@@ -1,42 +1,21 @@
 """Access ends on open sockets too: a removed member stops hearing at once, not when the socket
-happens to close. Through the whole ASGI stack, on the real Redis channel layer, with changes that
-really commit (transaction=True)."""
-
-import asyncio
+happens to close. Through the whole ASGI stack, on the settings' channel layer (in memory locally,
+Redis under CI), with changes that really commit (transaction=True)."""
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.contrib.auth.models import Group
 
 from agencies.models import Membership
 from incidents import services
 from incidents.roles import DISPATCHERS
 from linkage.consumers import BAD_FRAME, FORBIDDEN, RENEW
-from tests.incidents.test_consumers import headers, socket
+from tests.sockets import closed_with, headers, socket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
-    ),
 ]
-
-
-async def closed_with(communicator, timeout: float) -> int | None:
-    """The close code the server sent within `timeout` seconds, or None if the socket stayed open
-    (events forwarded meanwhile are skipped). Polls: a receive_output that times out would cancel
-    the application."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while (left := deadline - loop.time()) > 0:
-        if await communicator.receive_nothing(timeout=min(0.05, left), interval=0.01):
-            continue
-        message = await communicator.receive_output(timeout=1)
-        if message["type"] == "websocket.close":
-            return message.get("code")
-    return None
 
 
 def test_deleting_a_membership_closes_that_members_sockets_within_a_second(demo):

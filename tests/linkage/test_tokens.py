@@ -5,8 +5,6 @@ import datetime
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -16,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from linkage.ws_auth import WS_TICKET_SALT, ws_ticket_issue, ws_ticket_redeem
+from tests import sockets
 
 PASSWORD = "linkage-demo"
 
@@ -234,25 +233,11 @@ def test_a_ticket_dies_with_a_new_password_or_deactivation(demo):
     assert ws_ticket_redeem(ticket) is None
 
 
-# Through the whole ASGI stack, on the real channel layer (as tests/incidents/test_consumers.py).
-needs_redis = pytest.mark.skipif(
-    "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
-)
-
-
+# Through the whole ASGI stack, on the settings' channel layer (tests/sockets.py).
 def connects(query: str) -> tuple[bool, int | None]:
-    from linkage.asgi import application
-
-    async def attempt():
-        communicator = WebsocketCommunicator(application, f"/ws/board/{query}", headers=[(b"origin", b"http://localhost")])
-        connected, code = await communicator.connect(timeout=3)
-        await communicator.disconnect()
-        return connected, code
-
-    return async_to_sync(attempt)()
+    return sockets.connects("/ws/board/", query=query)
 
 
-@needs_redis
 @pytest.mark.django_db(transaction=True)
 def test_sockets_take_a_ticket_not_the_api_token(demo):
     key = get_token("commander")["token"]

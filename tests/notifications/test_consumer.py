@@ -3,18 +3,14 @@
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 from notifications.models import Notification
 from notifications.services import Recipient, notify
 from notifications.tasks import deliver_now
-from tests.incidents.test_consumers import connects, headers, socket
+from tests.sockets import connects, headers, socket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs Redis (set REDIS_URL; CI does)"
-    ),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Escalation: who hears of a task nobody accepted in time, and the sweep that finds such tasks.
+"""Escalation: who hears of a task nobody accepted in time, the write that moves such tasks up a level
+(`assignments_escalate`, with its message and webhook), and the sweep that finds them (`escalate_due`).
 
 Deadlines live in PostgreSQL (`Assignment.next_escalation_at`), never in the broker. The sweep runs
 every few seconds (Celery beat, or a thread in the embedded mode), locks the incidents of the due rows
@@ -12,17 +13,18 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agencies.models import MemberRole
-from agencies.selectors import duty_chiefs, on_duty
-from notifications.services import Recipient
+from linkage.bilingual import in_language
+from notifications.services import Recipient, notify_many, notify_webhooks_many
 
-from .models import Assignment, AssignmentStatus, EscalationTarget
-from .roles import COMMANDERS, DISPATCHERS
+from . import notices
+from .models import Assignment, AssignmentStatus, EscalationTarget, TimelineKind
+from .notices import ADMINS, recipients_for
+from .timeline import timeline_add_many, timeline_entry
 
 logger = logging.getLogger("linkage.escalation")
 
@@ -33,23 +35,6 @@ def step_target(plan: dict, level: int) -> str:
     steps = sorted(plan.get("steps", []), key=lambda step: step["level"])
     below = [step for step in steps if step["level"] <= level]
     return below[-1]["notify"] if below else EscalationTarget.AGENCY_CHIEFS
-
-
-def recipients_for(assignment: Assignment, target: str, cache: dict | None = None) -> list[Recipient]:
-    """Whom `target` means for this task, now. `cache` (one sweep's) saves asking twice for the same
-    agency's chiefs, or for the dispatchers."""
-    key = (target, assignment.agency_id, assignment.incident.commander_id)
-    if cache is not None and key in cache:
-        return cache[key]
-    found = _recipients(assignment, target)
-    if cache is not None:
-        cache[key] = found
-    return found
-
-
-# Told when no level of a policy has anyone to hear it, and the commander and dispatchers cannot
-# be told either: the people who set up the rosters.
-ADMINS = "admins"
 
 
 @dataclass(frozen=True)
@@ -142,22 +127,137 @@ def _active(people: list[Recipient]) -> list[Recipient]:
     return [person for person in people if person.user.is_active]
 
 
-def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
-    if target == ADMINS:
-        return [Recipient(user) for user in get_user_model().objects.filter(is_active=True, is_superuser=True)]
-    if target == EscalationTarget.AGENCY_CHIEFS:
-        return [Recipient(member.user, member.phone) for member in duty_chiefs(agency=assignment.agency)]
-    if target == EscalationTarget.AGENCY_LIAISONS:
-        members = list(on_duty(agency=assignment.agency, roles=[MemberRole.LIAISON])) or list(
-            assignment.agency.memberships.filter(role=MemberRole.LIAISON, is_active=True).select_related("user")
+# --- Moving tasks up (the writes) -----------------------------------------------------------
+
+
+def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dict | None = None) -> list[Assignment]:
+    """Move due pending tasks up one level of their policy snapshots: each gets a timeline entry,
+    notifications and webhooks, and the next level's time (none after the policy's last level).
+
+    The caller (the sweep) holds the rows' locks; a task no longer pending or not yet due is left
+    alone. The writes are batched — one update, one timeline insert, one outbox insert for the lot —
+    so that a sweep keeps up with a city's worth of deadlines. Returns the tasks it moved."""
+    now = timezone.now()
+    moved, entries, messages, hooks = [], [], [], []
+    for assignment in assignments:
+        due = assignment.next_escalation_at
+        if assignment.status != AssignmentStatus.PENDING or due is None or due > now:
+            continue
+        plan = assignment.escalation_plan or {}
+        interval = int(plan.get("interval_seconds") or 120)
+        # A step with nobody to tell is passed over at once, in this sweep (escalation_reach).
+        reach = escalation_reach(assignment, plan=plan, level=assignment.escalation_level + 1, cache=recipients_cache)
+        level = reach.level
+        people = reach.recipients
+        assignment.escalation_level = level
+        assignment.escalated_at = now
+        assignment.next_escalation_at = (
+            now + timedelta(seconds=interval) if level < int(plan.get("max_level") or 1) else None
         )
-        return [Recipient(member.user, member.phone) for member in members]
-    # The incident's commander (every commander when it has none) and every dispatcher.
-    users = get_user_model().objects.filter(is_active=True)
-    people = list(users.filter(groups__name=DISPATCHERS).distinct())
-    commander = assignment.incident.commander
-    people += [commander] if commander is not None else list(users.filter(groups__name=COMMANDERS).distinct())
-    return [Recipient(user) for user in people]
+        data = {
+            "agency": assignment.agency.code,
+            "level": level,
+            "due": due.isoformat(),
+            "accept_by": assignment.accept_by.isoformat(),
+            # How many, not who: the timeline goes to every agency on the incident, and who is
+            # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
+            "notified": len({person.user.pk for person in people}),
+        }
+        if reach.passed_over:
+            data["passed_over"] = reach.passed_over
+        if reach.fallback:
+            data["fallback"] = reach.fallback
+        entries.append(
+            timeline_entry(
+                incident=assignment.incident,
+                kind=TimelineKind.ASSIGNMENT_ESCALATED,
+                actor=None,
+                assignment=assignment,
+                data=data,
+            )
+        )
+        cause = escalation_cause(assignment)
+        subject, body = _escalation_message(assignment, data, now=now)
+        messages.append(
+            notices.incident_message(  # marks an exercise's notices as a drill
+                incident=assignment.incident, cause=cause, level=level, recipients=people, subject=subject, body=body
+            )
+        )
+        hooks.append(
+            notices.incident_webhook(
+                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment, data)
+            )
+        )
+        moved.append(assignment)
+    if not moved:
+        return moved
+    Assignment.objects.bulk_update(moved, ["escalation_level", "escalated_at", "next_escalation_at"])
+    timeline_add_many(entries)
+    notify_many(messages)
+    notify_webhooks_many(event_type="assignment.escalated", items=hooks)
+    return moved
+
+
+def escalation_cause(assignment: Assignment) -> str:
+    """The outbox cause of a task's escalation notices ("assignment:<id>:escalation"): accepting the
+    task withdraws the ones not yet sent."""
+    return f"assignment:{assignment.pk}:escalation"
+
+
+def _escalation_message(assignment: Assignment, data: dict, *, now) -> tuple[str, str]:
+    """Subject and body, in the site's language (people have no language of their own yet): the real
+    accept deadline (`accept_by`) and how late it is now, and why any level was passed over."""
+    incident = assignment.incident
+    with translation.override(settings.LANGUAGE_CODE):
+        agency = assignment.agency.display_name
+        values = {
+            "reference": incident.reference,
+            "agency": agency,
+            "level": assignment.escalation_level,
+            "title": incident.title,
+            "address": incident.address or "—",
+            "deadline": timezone.localtime(assignment.accept_by).strftime("%H:%M"),
+            "overdue": overdue_words((now - assignment.accept_by).total_seconds()),
+            "task": in_language(assignment.task),
+        }
+        subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
+        body = (
+            _(
+                "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s): it was to be "
+                "accepted by %(deadline)s and is now %(overdue)s. Task: %(task)s"
+            )
+            % values
+        )
+        reasons = escalation_reasons(data, agency)
+        if reasons:
+            body += "\n" + "\n".join(reasons)
+        return subject, body
+
+
+def _escalation_payload(assignment: Assignment, data: dict) -> dict:
+    incident = assignment.incident
+    return {
+        "incident": {
+            "id": incident.pk,
+            "reference": incident.reference,
+            "kind": incident.kind,
+            "severity": incident.severity,
+            "title": incident.title,
+        },
+        "assignment": {
+            "id": assignment.pk,
+            "agency": assignment.agency.code,
+            "status": assignment.status,
+            "escalation_level": assignment.escalation_level,
+            "accept_by": assignment.accept_by.isoformat(),
+        },
+        # Steps passed over because nobody could hear them, and who was told when no level had anyone.
+        "passed_over": data.get("passed_over", []),
+        "fallback": data.get("fallback"),
+    }
+
+
+# --- The sweep ------------------------------------------------------------------------------
 
 
 def escalate_due(*, batch: int = 200) -> int:
@@ -196,8 +296,6 @@ def escalate_due(*, batch: int = 200) -> int:
 def _escalate_batch(due: list[Assignment], recipients: dict) -> int:
     """The batch together; should that fail, each task alone, so that one bad task (a broken policy
     snapshot, say) cannot hold up every escalation behind it: it is logged and retried later."""
-    from .services import assignments_escalate
-
     try:
         with transaction.atomic():
             return len(assignments_escalate(assignments=due, recipients_cache=recipients))

@@ -1,5 +1,6 @@
-"""Who hears of what happens to a task, besides escalation (escalation.py), and the one way every
-message about an incident is built.
+"""Who hears of what happens to a task, besides escalation (escalation.py), whom each escalation
+target means (`recipients_for`, which escalation uses too), and the one way every message about an
+incident is built.
 
 - A decline: the dispatchers and the incident's commander (every commander when it has none), at once,
   with the reason — in-app (live), by e-mail where they have one — and the webhooks.
@@ -13,14 +14,52 @@ subject and text, `"exercise": true` in the payload), never forgotten by one cal
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from agencies.models import MemberRole
+from agencies.selectors import duty_chiefs, on_duty
 from linkage.bilingual import in_language
 from notifications.services import Message, Recipient, notify_many, notify_webhooks_many
 
-from .escalation import recipients_for
 from .models import Assignment, EscalationTarget, Incident
+from .roles import COMMANDERS, DISPATCHERS
+
+
+def recipients_for(assignment: Assignment, target: str, cache: dict | None = None) -> list[Recipient]:
+    """Whom `target` means for this task, now. `cache` (one sweep's) saves asking twice for the same
+    agency's chiefs, or for the dispatchers."""
+    key = (target, assignment.agency_id, assignment.incident.commander_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    found = _recipients(assignment, target)
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+# Told when no level of a policy has anyone to hear it, and the commander and dispatchers cannot
+# be told either: the people who set up the rosters.
+ADMINS = "admins"
+
+
+def _recipients(assignment: Assignment, target: str) -> list[Recipient]:
+    if target == ADMINS:
+        return [Recipient(user) for user in get_user_model().objects.filter(is_active=True, is_superuser=True)]
+    if target == EscalationTarget.AGENCY_CHIEFS:
+        return [Recipient(member.user, member.phone) for member in duty_chiefs(agency=assignment.agency)]
+    if target == EscalationTarget.AGENCY_LIAISONS:
+        members = list(on_duty(agency=assignment.agency, roles=[MemberRole.LIAISON])) or list(
+            assignment.agency.memberships.filter(role=MemberRole.LIAISON, is_active=True).select_related("user")
+        )
+        return [Recipient(member.user, member.phone) for member in members]
+    # The incident's commander (every commander when it has none) and every dispatcher.
+    users = get_user_model().objects.filter(is_active=True)
+    people = list(users.filter(groups__name=DISPATCHERS).distinct())
+    commander = assignment.incident.commander
+    people += [commander] if commander is not None else list(users.filter(groups__name=COMMANDERS).distinct())
+    return [Recipient(user) for user in people]
 
 
 def incident_link(incident: Incident) -> str:

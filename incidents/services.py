@@ -12,17 +12,16 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from linkage.bilingual import in_language
 from linkage.text import clean_text
-from notifications.services import notify_many, notify_webhooks_many, withdraw
+from notifications.services import withdraw
 
 from . import notices
 from .errors import TransitionError
-from .escalation import escalation_reach, escalation_reasons, overdue_words
+from .escalation import escalation_cause
 from .models import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
@@ -584,140 +583,6 @@ def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, re
     return _assignment_move(
         assignment=assignment, target=A.CANCELLED, by=by, text=reason, perm="incidents.dispatch_incident"
     )
-
-
-# --- Escalation -----------------------------------------------------------------------------
-
-
-def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dict | None = None) -> list[Assignment]:
-    """Move due pending tasks up one level of their policy snapshots: each gets a timeline entry,
-    notifications and webhooks, and the next level's time (none after the policy's last level).
-
-    The caller (the sweep) holds the rows' locks; a task no longer pending or not yet due is left
-    alone. The writes are batched — one update, one timeline insert, one outbox insert for the lot —
-    so that a sweep keeps up with a city's worth of deadlines. Returns the tasks it moved."""
-    now = timezone.now()
-    moved, entries, messages, hooks = [], [], [], []
-    for assignment in assignments:
-        due = assignment.next_escalation_at
-        if assignment.status != A.PENDING or due is None or due > now:
-            continue
-        plan = assignment.escalation_plan or {}
-        interval = int(plan.get("interval_seconds") or 120)
-        # A step with nobody to tell is passed over at once, in this sweep (escalation_reach).
-        reach = escalation_reach(assignment, plan=plan, level=assignment.escalation_level + 1, cache=recipients_cache)
-        level = reach.level
-        people = reach.recipients
-        assignment.escalation_level = level
-        assignment.escalated_at = now
-        assignment.next_escalation_at = (
-            now + timedelta(seconds=interval) if level < int(plan.get("max_level") or 1) else None
-        )
-        data = {
-            "agency": assignment.agency.code,
-            "level": level,
-            "due": due.isoformat(),
-            "accept_by": assignment.accept_by.isoformat(),
-            # How many, not who: the timeline goes to every agency on the incident, and who is
-            # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
-            "notified": len({person.user.pk for person in people}),
-        }
-        if reach.passed_over:
-            data["passed_over"] = reach.passed_over
-        if reach.fallback:
-            data["fallback"] = reach.fallback
-        entries.append(
-            timeline_entry(
-                incident=assignment.incident,
-                kind=TimelineKind.ASSIGNMENT_ESCALATED,
-                actor=None,
-                assignment=assignment,
-                data=data,
-            )
-        )
-        cause = escalation_cause(assignment)
-        subject, body = _escalation_message(assignment, data, now=now)
-        messages.append(
-            notices.incident_message(  # marks an exercise's notices as a drill
-                incident=assignment.incident, cause=cause, level=level, recipients=people, subject=subject, body=body
-            )
-        )
-        hooks.append(
-            notices.incident_webhook(
-                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment, data)
-            )
-        )
-        moved.append(assignment)
-    if not moved:
-        return moved
-    Assignment.objects.bulk_update(moved, ["escalation_level", "escalated_at", "next_escalation_at"])
-    timeline_add_many(entries)
-    notify_many(messages)
-    notify_webhooks_many(event_type="assignment.escalated", items=hooks)
-    return moved
-
-
-def escalation_cause(assignment: Assignment) -> str:
-    return f"assignment:{assignment.pk}:escalation"
-
-
-def assignment_escalate(*, assignment: Assignment) -> Assignment:
-    """One task (locked by the caller) up one level; see `assignments_escalate`."""
-    assignments_escalate(assignments=[assignment])
-    return assignment
-
-
-def _escalation_message(assignment: Assignment, data: dict, *, now) -> tuple[str, str]:
-    """Subject and body, in the site's language (people have no language of their own yet): the real
-    accept deadline (`accept_by`) and how late it is now, and why any level was passed over."""
-    incident = assignment.incident
-    with translation.override(settings.LANGUAGE_CODE):
-        agency = assignment.agency.display_name
-        values = {
-            "reference": incident.reference,
-            "agency": agency,
-            "level": assignment.escalation_level,
-            "title": incident.title,
-            "address": incident.address or "—",
-            "deadline": timezone.localtime(assignment.accept_by).strftime("%H:%M"),
-            "overdue": overdue_words((now - assignment.accept_by).total_seconds()),
-            "task": in_language(assignment.task),
-        }
-        subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
-        body = (
-            _(
-                "%(agency)s has not accepted its task on %(reference)s %(title)s (%(address)s): it was to be "
-                "accepted by %(deadline)s and is now %(overdue)s. Task: %(task)s"
-            )
-            % values
-        )
-        reasons = escalation_reasons(data, agency)
-        if reasons:
-            body += "\n" + "\n".join(reasons)
-        return subject, body
-
-
-def _escalation_payload(assignment: Assignment, data: dict) -> dict:
-    incident = assignment.incident
-    return {
-        "incident": {
-            "id": incident.pk,
-            "reference": incident.reference,
-            "kind": incident.kind,
-            "severity": incident.severity,
-            "title": incident.title,
-        },
-        "assignment": {
-            "id": assignment.pk,
-            "agency": assignment.agency.code,
-            "status": assignment.status,
-            "escalation_level": assignment.escalation_level,
-            "accept_by": assignment.accept_by.isoformat(),
-        },
-        # Steps passed over because nobody could hear them, and who was told when no level had anyone.
-        "passed_over": data.get("passed_over", []),
-        "fallback": data.get("fallback"),
-    }
 
 
 # --- Notes ----------------------------------------------------------------------------------

@@ -94,11 +94,6 @@ def notify_many(messages: list[Message]) -> None:
     _queue(rows)
 
 
-def notify_webhooks(*, cause: str, level: int, event_type: str, payload: dict) -> None:
-    """One row per active endpoint that asked for this event type."""
-    notify_webhooks_many(event_type=event_type, items=[(cause, level, payload)])
-
-
 def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]]) -> None:
     """Each (cause, level, payload) to every endpoint that wants `event_type`. The payload goes out as
     given, with "type" and (unless it says otherwise) "exercise": false added."""

@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -14,7 +16,9 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "nav_dispatcher": is_dispatcher(user),
         "nav_commander": is_commander(user),
-        "nav_memberships": list(agency_memberships_of(user)),
-        "nav_unread": unread_count(user),
+        # Read when a template shows the top bar (Django calls a callable context value): a page
+        # region (incidents/regions.py) has no top bar and does not pay for these queries.
+        "nav_memberships": functools.cache(lambda: list(agency_memberships_of(user))),
+        "nav_unread": functools.cache(lambda: unread_count(user)),
         "map_tiles": settings.LINKAGE_MAP_TILES,
     }

@@ -45,7 +45,7 @@ with transaction.atomic():
     for number, (incident, agency) in enumerate((i, a) for i in incidents for a in agencies):
         due = now + timedelta(seconds=start_in + window * number / count)
         rows.append(Assignment(incident=incident, agency=agency, task="bench", accept_by=due, next_escalation_at=due,
-                               escalation_policy=policy, escalation_plan=plan))
+                               escalation_policy=policy, escalation_snapshot=plan))
     Assignment.objects.bulk_create(rows, batch_size=2000)
 print(json.dumps({"first_due": rows[0].accept_by.isoformat(), "last_due": rows[-1].accept_by.isoformat()}))
 """

@@ -29,10 +29,10 @@ from .timeline import timeline_add_many, timeline_entry
 logger = logging.getLogger("linkage.escalation")
 
 
-def step_target(plan: dict, level: int) -> str:
+def step_target(snapshot: dict, level: int) -> str:
     """The policy snapshot's target for `level`: its own step, else the last step below it (levels
     past the last step repeat it), else the agency's chiefs."""
-    steps = sorted(plan.get("steps", []), key=lambda step: step["level"])
+    steps = sorted(snapshot.get("steps", []), key=lambda step: step["level"])
     below = [step for step in steps if step["level"] <= level]
     return below[-1]["notify"] if below else EscalationTarget.AGENCY_CHIEFS
 
@@ -52,16 +52,16 @@ class Reach:
     fallback: str | None = None
 
 
-def escalation_reach(assignment: Assignment, *, plan: dict, level: int, cache: dict | None = None) -> Reach:
+def escalation_reach(assignment: Assignment, *, snapshot: dict, level: int, cache: dict | None = None) -> Reach:
     """The first level from `level` up to the policy snapshot's `max_level` whose step has someone
     to tell; a step with nobody (an agency with a liaison but no chief, say) is passed over at once.
     When no level has anyone: the incident's commander and the dispatchers (if no step already meant
     them), else the administrators — someone must hear that a task is going unanswered."""
     cache = {} if cache is None else cache
-    max_level = max(int(plan.get("max_level") or 1), level)
+    max_level = max(int(snapshot.get("max_level") or 1), level)
     passed: list[dict] = []
     while True:
-        target = step_target(plan, level)
+        target = step_target(snapshot, level)
         people = _active(recipients_for(assignment, target, cache))
         if people:
             return Reach(level=level, recipients=people, passed_over=passed)
@@ -143,16 +143,18 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
         due = assignment.next_escalation_at
         if assignment.status != AssignmentStatus.PENDING or due is None or due > now:
             continue
-        plan = assignment.escalation_plan or {}
-        interval = int(plan.get("interval_seconds") or 120)
+        snapshot = assignment.escalation_snapshot or {}
+        interval = int(snapshot.get("interval_seconds") or 120)
         # A step with nobody to tell is passed over at once, in this sweep (escalation_reach).
-        reach = escalation_reach(assignment, plan=plan, level=assignment.escalation_level + 1, cache=recipients_cache)
+        reach = escalation_reach(
+            assignment, snapshot=snapshot, level=assignment.escalation_level + 1, cache=recipients_cache
+        )
         level = reach.level
         people = reach.recipients
         assignment.escalation_level = level
         assignment.escalated_at = now
         assignment.next_escalation_at = (
-            now + timedelta(seconds=interval) if level < int(plan.get("max_level") or 1) else None
+            now + timedelta(seconds=interval) if level < int(snapshot.get("max_level") or 1) else None
         )
         data = {
             "agency": assignment.agency.code,

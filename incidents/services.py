@@ -265,7 +265,7 @@ def _assignments_create(
                 created_by=actor,
                 accept_by=accept_by,
                 escalation_policy=policy,
-                escalation_plan=policy.snapshot() if policy else {},
+                escalation_snapshot=policy.snapshot() if policy else {},
                 next_escalation_at=accept_by if policy else None,
             )
         )

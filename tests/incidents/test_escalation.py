@@ -48,7 +48,7 @@ def test_level_one_tells_the_agencys_duty_chief_by_every_channel_they_have(demo,
 
 def test_level_two_tells_the_commanders_and_every_dispatcher_and_the_last_level_stops(demo, fire_incident):
     task = medical(fire_incident)
-    Assignment.objects.filter(pk=task.pk).update(escalation_plan={**task.escalation_plan, "max_level": 2})
+    Assignment.objects.filter(pk=task.pk).update(escalation_snapshot={**task.escalation_snapshot, "max_level": 2})
     make_due(task)
     escalate_due()
     make_due(task)
@@ -110,7 +110,7 @@ def test_accepting_withdraws_escalation_notices_not_yet_sent(demo, fire_incident
 
 def test_one_broken_task_does_not_hold_up_the_others(demo, fire_incident, caplog):
     broken, fine = medical(fire_incident), fire_incident.assignments.get(agency__code="km-fire")
-    Assignment.objects.filter(pk=broken.pk).update(escalation_plan={"steps": "not a list", "interval_seconds": "x"})
+    Assignment.objects.filter(pk=broken.pk).update(escalation_snapshot={"steps": "not a list", "interval_seconds": "x"})
     make_due(broken, seconds_ago=5)  # the oldest: first in the batch
     make_due(fine)
     assert escalate_due() == 1
@@ -236,7 +236,7 @@ def test_a_policy_whose_every_level_has_nobody_tells_the_commander_and_dispatche
         "max_level": 3,
         "steps": [{"level": 1, "notify": "agency_chiefs"}],
     }
-    Assignment.objects.filter(pk=task.pk).update(escalation_plan=plan)
+    Assignment.objects.filter(pk=task.pk).update(escalation_snapshot=plan)
     make_due(task)
     assert escalate_due() == 1
     task.refresh_from_db()

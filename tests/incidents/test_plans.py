@@ -115,7 +115,7 @@ def test_escalation_policy_is_copied_so_later_edits_do_not_change_it(demo):
     incident = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="火警")
     fire = incident.assignments.get(agency__code=FIRE)
     policy = EscalationPolicy.objects.get(is_default=True)
-    assert fire.escalation_plan["steps"] == [
+    assert fire.escalation_snapshot["steps"] == [
         {"level": 1, "notify": "agency_chiefs"},
         {"level": 2, "notify": "commander_and_dispatchers"},
     ]
@@ -124,9 +124,9 @@ def test_escalation_policy_is_copied_so_later_edits_do_not_change_it(demo):
     policy.save()
     policy.steps.all().delete()
     fire.refresh_from_db()
-    assert fire.escalation_plan["interval_seconds"] == 120
-    assert fire.escalation_plan["max_level"] == 4
-    assert len(fire.escalation_plan["steps"]) == 2
+    assert fire.escalation_snapshot["interval_seconds"] == 120
+    assert fire.escalation_snapshot["max_level"] == 4
+    assert len(fire.escalation_snapshot["steps"]) == 2
 
 
 def test_raising_the_severity_brings_in_the_steps_that_now_apply(demo):

@@ -41,8 +41,8 @@ def open_due(demo, *, in_seconds: float, interval: int = 3600, title: str = "居
     due = timezone.now() + timedelta(seconds=in_seconds)
     tasks = list(incident.assignments.all())
     for task in tasks:
-        plan = {**task.escalation_plan, "interval_seconds": interval}
-        Assignment.objects.filter(pk=task.pk).update(accept_by=due, next_escalation_at=due, escalation_plan=plan)
+        plan = {**task.escalation_snapshot, "interval_seconds": interval}
+        Assignment.objects.filter(pk=task.pk).update(accept_by=due, next_escalation_at=due, escalation_snapshot=plan)
         task.refresh_from_db()
     return tasks
 

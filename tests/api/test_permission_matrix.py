@@ -1,13 +1,22 @@
-"""Every endpoint, tried by every kind of caller, answers as DESIGN says.
+"""Every endpoint, page and socket, tried by every kind of caller, answers as DESIGN says.
 
-The incident is a level IV building fire: fire and medical are on it. Callers: anonymous, the
+The incident is a level IV building fire: fire and medical are on it. API callers: anonymous, the
 dispatcher, the commander, fire's liaison and chief (on it, own task), medical's liaison (on it, not
-its task), police's liaison (not on it), and a signed-in stranger with no role.
+its task), police's liaison (not on it), and a signed-in stranger with no role. The pages and
+sockets are tried by anonymous, another agency's liaison (police), the agency's liaison and duty
+chief (fire), the dispatcher, the commander and the admin.
+
+The expected answers are tables written out from DESIGN.md ("Who sees what", "Pages", "Live
+updates"), not computed from the code under test, so that a wrong rule in the code fails here.
 """
 
+from urllib.parse import quote
+
 import pytest
+from django.test import Client
 
 from tests.factories import UserFactory
+from tests.sockets import connects
 
 CALLERS = [
     "anonymous",
@@ -116,3 +125,98 @@ def test_permission_matrix(api, demo, fire_incident, endpoint, caller):
     assert response.status_code == expected(endpoint, caller), (endpoint, caller, response.content[:300])
     if response.status_code in (401, 403, 404, 409):
         assert response.json()["detail"]
+
+
+# --- Pages and sockets -----------------------------------------------------------------------------
+
+PEOPLE = ["anonymous", "police_liaison", "fire_liaison", "fire_chief", "dispatcher", "commander", "admin"]
+
+LOGIN = "login"  # 302 to /accounts/login/?next=<the page>; a path: a 302 there.
+STAFF = "staff"  # 302 to the admin's own sign-in (only admins manage rosters, plans and policies)
+# Why each cell, from DESIGN:
+# - "/" sends each person to their page: a member to their agency's dashboard, the dispatcher to the
+#   incident list, the commander to the board. The demo's admin is a superuser: Django gives a
+#   superuser every model-level permission, which DESIGN gives commanders ("Dispatchers and
+#   commanders hold model-level permissions on all incidents"), so the admin sees what a commander sees.
+# - The incident list holds only what each may see (selectors): everyone signed in gets a list.
+# - Intake and the board are the dispatcher's and the commander's (who may open incidents; the board
+#   is theirs, like /ws/board/); an agency member is refused (403: a page, not an object).
+# - The incident page is for those who may view the incident; police is not on it: 404, as for an
+#   incident that does not exist ("a forbidden object answers 404 in lists and details alike").
+# - The dashboard is the signed-in member's agency; those with no agency but the whole picture are
+#   sent to the board.
+# - A roster is visible to the agency itself and to admins only: others get 404 (the roster, like an
+#   incident, does not exist for them); commanders and dispatchers see who is on duty on the incident page.
+# - Everyone signed in has their own notifications.
+# - The plan preview is part of intake: the dispatcher's and the commander's.
+DASHBOARD, LIST, BOARD = "/dashboard/", "/incidents/", "/board/"
+PAGES = {
+    #                               anonymous police_l  fire_l     fire_chief dispatcher commander admin
+    "/":                             (LOGIN,   DASHBOARD, DASHBOARD, DASHBOARD, LIST,      BOARD,    BOARD),
+    "/incidents/":                   (LOGIN,   200,       200,       200,       200,       200,      200),
+    "/incidents/new/":               (LOGIN,   403,       403,       403,       200,       200,      200),
+    "/incidents/new/plan/?kind=hazmat&severity=3":
+                                     (LOGIN,   403,       403,       403,       200,       200,      200),
+    "/incidents/{incident}/":        (LOGIN,   404,       200,       200,       200,       200,      200),
+    "/incidents/{missing}/":         (LOGIN,   404,       404,       404,       404,       404,      404),
+    "/dashboard/":                   (LOGIN,   200,       200,       200,       BOARD,     BOARD,    BOARD),
+    "/board/":                       (LOGIN,   403,       403,       403,       200,       200,      200),
+    "/agencies/km-fire/roster/":     (LOGIN,   404,       200,       200,       404,       404,      200),
+    "/agencies/km-nowhere/roster/":  (LOGIN,   404,       404,       404,       404,       404,      404),
+    "/notifications/":               (LOGIN,   200,       200,       200,       200,       200,      200),
+    "/admin/":                       (STAFF,   STAFF,     STAFF,     STAFF,     STAFF,     STAFF,    200),
+}  # fmt: skip
+
+# DESIGN's "Live updates": the board is for commanders and dispatchers; an agency's socket for its
+# members and commanders; an incident's for anyone who may view it; /ws/notifications/ for everyone
+# signed in (their own). Anonymous sockets are closed with 4403.
+OPEN, CLOSED = True, False
+SOCKETS = {
+    #                               anonymous police_l  fire_l     fire_chief dispatcher commander admin
+    "/ws/board/":                    (CLOSED,  CLOSED,    CLOSED,    CLOSED,    OPEN,      OPEN,     OPEN),
+    "/ws/agency/{fire}/":            (CLOSED,  CLOSED,    OPEN,      OPEN,      CLOSED,    OPEN,     OPEN),
+    "/ws/agency/{police}/":          (CLOSED,  OPEN,      CLOSED,    CLOSED,    CLOSED,    OPEN,     OPEN),
+    "/ws/incident/{incident}/":      (CLOSED,  CLOSED,    OPEN,      OPEN,      OPEN,      OPEN,     OPEN),
+    "/ws/incident/{missing}/":       (CLOSED,  CLOSED,    CLOSED,    CLOSED,    CLOSED,    CLOSED,   CLOSED),
+    "/ws/notifications/":            (CLOSED,  OPEN,      OPEN,      OPEN,      OPEN,      OPEN,     OPEN),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_matrix(client: Client, demo, fire_incident, page, person):
+    path = page.format(incident=fire_incident.pk, missing=fire_incident.pk + 1000)
+    if person != "anonymous":
+        client.force_login(demo.users[person])
+    response = client.get(path)
+    want = PAGES[page][PEOPLE.index(person)]
+    if want == LOGIN:
+        assert (response.status_code, response.headers.get("Location")) == (302, f"/accounts/login/?next={quote(path)}")
+    elif want == STAFF:
+        assert (response.status_code, response.headers.get("Location")) == (302, f"/admin/login/?next={quote(path)}")
+    elif isinstance(want, str):
+        assert (response.status_code, response.headers.get("Location")) == (302, want), (page, person)
+    else:
+        assert response.status_code == want, (page, person)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_socket_matrix(demo, fire_incident):
+    """One test for the whole table: each handshake goes through the ASGI stack with the person's
+    session, on the settings' channel layer (committed data: transaction=True)."""
+    ids = {
+        "fire": demo.agency("km-fire").pk,
+        "police": demo.agency("km-police").pk,
+        "incident": fire_incident.pk,
+        "missing": fire_incident.pk + 1000,
+    }
+    seen, wanted = {}, {}
+    for socket_path, row in SOCKETS.items():
+        for person, want in zip(PEOPLE, row, strict=True):
+            user = None if person == "anonymous" else demo.users[person]
+            accepted, code = connects(socket_path.format(**ids), user)
+            seen[(socket_path, person)] = accepted
+            wanted[(socket_path, person)] = want
+            if person == "anonymous":
+                assert code == 4403, socket_path
+    assert seen == wanted

@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from agencies.models import Agency
+from agencies.models import Agency, AgencyKind
+from linkage.bilingual import both
 from linkage.text import clean_text
 from notifications.services import withdraw
 
@@ -155,7 +157,7 @@ def _tasks_for_agencies(kind: str, agencies: list[Agency]) -> list[PlannedTask]:
             PlannedTask(
                 agency_kind=agency.kind,
                 agency=agency,
-                task=step.task if step else _("Respond as requested by dispatch."),
+                task=step.task if step else both(gettext_noop("Respond as requested by dispatch.")),
                 accept_within_seconds=step.accept_within_seconds if step else settings.LINKAGE_DEFAULT_ACCEPT_SECONDS,
                 step=step,
             )
@@ -225,7 +227,10 @@ def incident_open(
                         incident=incident,
                         kind=TimelineKind.INCIDENT_UPDATED,
                         actor=None,
-                        text=_("No %(kind)s agency to bring in for this plan step.") % {"kind": task.agency_kind},
+                        text=both(
+                            gettext_noop("No %(kind)s agency to bring in for this plan step."),
+                            {"kind": dict(AgencyKind.choices).get(task.agency_kind, task.agency_kind)},
+                        ),
                         data={"missing_agency_kind": task.agency_kind},
                     )
                     for task in tasks
@@ -336,7 +341,10 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
                     A.CANCELLED,
                     by=by,
                     now=now,
-                    text=_("The incident was %(status)s.") % {"status": locked.get_status_display()},
+                    text=both(
+                        gettext_noop("The incident was %(status)s."),
+                        {"status": lambda: str(I(locked.status).label).lower()},
+                    ),
                 )
                 notices.assignment_cancelled_with_incident(assignment=assignment, incident=locked)
     return locked

@@ -138,7 +138,7 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
     alone. The writes are batched — one update, one timeline insert, one outbox insert for the lot —
     so that a sweep keeps up with a city's worth of deadlines. Returns the tasks it moved."""
     now = timezone.now()
-    moved, entries, messages, hooks = [], [], [], []
+    moved, entries, messages = [], [], []
     for assignment in assignments:
         due = assignment.next_escalation_at
         if assignment.status != AssignmentStatus.PENDING or due is None or due > now:
@@ -185,17 +185,26 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
                 incident=assignment.incident, cause=cause, level=level, recipients=people, subject=subject, body=body
             )
         )
-        hooks.append(
-            notices.incident_webhook(
-                incident=assignment.incident, cause=cause, level=level, payload=_escalation_payload(assignment, data)
-            )
-        )
         moved.append(assignment)
     if not moved:
         return moved
     Assignment.objects.bulk_update(moved, ["escalation_level", "escalated_at", "next_escalation_at"])
-    timeline_add_many(entries)
+    saved = timeline_add_many(entries)
     notify_many(messages)
+    # The live event's envelope (built from the saved entries: it carries their seq) plus who was
+    # passed over and who was told instead.
+    hooks = [
+        notices.incident_webhook(
+            entry=entry,
+            cause=escalation_cause(entry.assignment),
+            level=entry.data["level"],
+            event_type="assignment.escalated",
+            passed_over=entry.data.get("passed_over", []),
+            fallback=entry.data.get("fallback"),
+            task=entry.assignment.task,
+        )
+        for entry in saved
+    ]
     notify_webhooks_many(event_type="assignment.escalated", items=hooks)
     return moved
 
@@ -234,29 +243,6 @@ def _escalation_message(assignment: Assignment, data: dict, *, now) -> tuple[str
         if reasons:
             body += "\n" + "\n".join(reasons)
         return subject, body
-
-
-def _escalation_payload(assignment: Assignment, data: dict) -> dict:
-    incident = assignment.incident
-    return {
-        "incident": {
-            "id": incident.pk,
-            "reference": incident.reference,
-            "kind": incident.kind,
-            "severity": incident.severity,
-            "title": incident.title,
-        },
-        "assignment": {
-            "id": assignment.pk,
-            "agency": assignment.agency.code,
-            "status": assignment.status,
-            "escalation_level": assignment.escalation_level,
-            "accept_by": assignment.accept_by.isoformat(),
-        },
-        # Steps passed over because nobody could hear them, and who was told when no level had anyone.
-        "passed_over": data.get("passed_over", []),
-        "fallback": data.get("fallback"),
-    }
 
 
 # --- The sweep ------------------------------------------------------------------------------

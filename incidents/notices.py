@@ -10,7 +10,9 @@ incident is built.
 Both are called by the services in the transaction of their cause, so the outbox rows and the change
 commit together or not at all. `incident_message` and `incident_webhook` are what every notification
 and webhook about an incident passes through: an exercise's are marked there (【演练】/[EXERCISE] in
-subject and text, `"exercise": true` in the payload), never forgotten by one caller.
+subject and text, `"exercise": true` in the payload), never forgotten by one caller. A webhook's body
+is the live event's envelope for the change's timeline entry (events.envelope) plus its own few
+fields, so the two cannot drift apart.
 """
 
 from django.conf import settings
@@ -23,7 +25,8 @@ from agencies.selectors import duty_chiefs, on_duty
 from linkage.bilingual import in_language
 from notifications.services import Message, Recipient, notify_many, notify_webhooks_many
 
-from .models import Assignment, EscalationTarget, Incident
+from .events import envelope
+from .models import Assignment, EscalationTarget, Incident, TimelineEntry, TimelineKind
 from .roles import COMMANDERS, DISPATCHERS
 
 
@@ -82,32 +85,26 @@ def incident_message(
     )
 
 
-def incident_summary(incident: Incident) -> dict:
-    """The incident as webhook payloads carry it: id, reference, kind, severity, status, title, exercise."""
-    return {
-        "id": incident.pk,
-        "reference": incident.reference,
-        "kind": incident.kind,
-        "severity": incident.severity,
-        "status": incident.status,
-        "title": incident.title,
-        "exercise": incident.exercise,
-    }
+def incident_webhook(
+    *, entry: TimelineEntry, cause: str, level: int, event_type: str, **fields
+) -> tuple[str, int, dict]:
+    """A (cause, level, payload) item for `notify_webhooks_many(event_type=...)`.
+
+    The payload is the live event's envelope for `entry` (events.envelope: type, seq, at, incident,
+    assignment, entry) with the webhook's own fields on top: "type" is `event_type` (the type endpoints
+    subscribe to; it differs from the live one only for "assignment.cancelled"), "exercise" is the
+    incident's (always present), and `fields` (e.g. "passed_over", "reason") are added as given."""
+    return cause, level, {**envelope(entry), **fields, "type": event_type, "exercise": entry.incident.exercise}
 
 
-def incident_webhook(*, incident: Incident, cause: str, level: int, payload: dict) -> tuple[str, int, dict]:
-    """A (cause, level, payload) item for `notify_webhooks_many`: the payload gets "exercise" at the top
-    and the incident's summary (with "exercise") under "incident", whatever the caller put there."""
-    return cause, level, {**payload, "exercise": incident.exercise, "incident": incident_summary(incident)}
-
-
-def _assignment_summary(assignment: Assignment) -> dict:
-    return {
-        "id": assignment.pk,
-        "agency": assignment.agency.code,
-        "status": assignment.status,
-        "task": assignment.task,
-    }
+def _status_entry(assignment: Assignment) -> TimelineEntry:
+    """The timeline entry the caller's move of `assignment` just wrote (the task is locked, so it is
+    the newest of its status entries)."""
+    return (
+        TimelineEntry.objects.filter(assignment=assignment, kind=TimelineKind.ASSIGNMENT_STATUS)
+        .select_related("incident", "actor", "assignment__agency")
+        .latest("pk")
+    )
 
 
 def decline_cause(assignment: Assignment) -> str:
@@ -144,11 +141,15 @@ def assignment_declined(*, assignment: Assignment) -> None:
     notify_many(
         [incident_message(incident=incident, cause=cause, level=0, recipients=recipients, subject=subject, body=body)]
     )
-    payload = {"assignment": {**_assignment_summary(assignment), "reason": assignment.decline_reason}}
-    notify_webhooks_many(
+    hook = incident_webhook(
+        entry=_status_entry(assignment),
+        cause=cause,
+        level=0,
         event_type="assignment.declined",
-        items=[incident_webhook(incident=incident, cause=cause, level=0, payload=payload)],
+        reason=assignment.decline_reason,
+        task=assignment.task,
     )
+    notify_webhooks_many(event_type="assignment.declined", items=[hook])
 
 
 def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Incident) -> None:
@@ -175,11 +176,7 @@ def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Inci
     notify_many(
         [incident_message(incident=incident, cause=cause, level=0, recipients=recipients, subject=subject, body=body)]
     )
-    notify_webhooks_many(
-        event_type="assignment.cancelled",
-        items=[
-            incident_webhook(
-                incident=incident, cause=cause, level=0, payload={"assignment": _assignment_summary(assignment)}
-            )
-        ],
+    hook = incident_webhook(
+        entry=_status_entry(assignment), cause=cause, level=0, event_type="assignment.cancelled", task=assignment.task
     )
+    notify_webhooks_many(event_type="assignment.cancelled", items=[hook])

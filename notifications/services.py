@@ -96,7 +96,8 @@ def notify_many(messages: list[Message]) -> None:
 
 def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]]) -> None:
     """Each (cause, level, payload) to every endpoint that wants `event_type`. The payload goes out as
-    given, with "type" and (unless it says otherwise) "exercise": false added."""
+    given, with "type": `event_type` (always: it is what the endpoint asked for) and, unless it says
+    otherwise, "exercise": false."""
     endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if endpoint.wants(event_type)]
     _queue(
         [
@@ -107,7 +108,7 @@ def notify_webhooks_many(*, event_type: str, items: list[tuple[str, int, dict]])
                 endpoint=endpoint,
                 address=endpoint.url,
                 subject=event_type,
-                payload={"type": event_type, "exercise": False, **payload},
+                payload={"exercise": False, **payload, "type": event_type},
             )
             for cause, level, payload in items
             for endpoint in endpoints

@@ -103,7 +103,7 @@ def test_cancelling_the_incident_tells_the_agencies_too_and_sends_the_webhooks(d
     fire = _task(fire_incident, "km-fire")
     assert ("fire_liaison", "in_app") in _told(f"assignment:{fire.pk}:cancelled")
     hooks = {row.payload["type"]: row.payload for row in Notification.objects.filter(channel="webhook")}
-    assert hooks["assignment.declined"]["assignment"]["reason"] == REASON
+    assert hooks["assignment.declined"]["reason"] == REASON
     assert hooks["assignment.declined"]["assignment"]["id"] == task.pk
     assert hooks["assignment.cancelled"]["incident"]["status"] == "cancelled"
 

@@ -214,9 +214,10 @@
     setTimeout(function () { item.remove(); }, 15000);
   }
 
-  // After a reconnect the count may be stale: read it from a fresh copy of this page.
+  // After a reconnect the count may be stale: read it from a fresh copy of this page (once per
+  // reconnect of the notification socket, not per event; the header marks it in the server's logs).
   function recount() {
-    fetch(window.location.href, { credentials: "same-origin" })
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Linkage-Recount": "1" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
       .then(function (html) {
         var badge = new DOMParser().parseFromString(html, "text/html").getElementById("notify-badge");

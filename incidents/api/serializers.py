@@ -1,6 +1,7 @@
 """Input and output shapes of the incidents API: one input serializer per action."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from agencies.api.serializers import AgencyBriefSerializer
@@ -159,10 +160,13 @@ class IncidentUpdateSerializer(serializers.Serializer):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
         if unknown:
             raise serializers.ValidationError(
-                {field: ["This field cannot be changed here; use the incident's actions."] for field in sorted(unknown)}
+                {
+                    field: [_("This field cannot be changed here; use the incident's actions.")]
+                    for field in sorted(unknown)
+                }
             )
         if not attrs:
-            raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         return attrs
 
 

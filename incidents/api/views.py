@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -145,8 +146,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             except IdempotencyMismatch as exc:
                 return Response(
                     {
-                        "detail": "This Idempotency-Key was already used with a different body: "
-                        "send the same body, or a new key for a new incident.",
+                        "detail": _(
+                            "This Idempotency-Key was already used with a different body: "
+                            "send the same body, or a new key for a new incident."
+                        ),
                         "incident": exc.incident.pk,
                     },
                     status=status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -241,7 +244,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = self._valid(AssignmentAddSerializer, request)
         agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
         if agency is None:
-            return Response({"agency": ["Unknown agency."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"agency": [_("Unknown agency.")]}, status=status.HTTP_400_BAD_REQUEST)
         assignment = services.assignment_add(
             incident=incident,
             by=request.user,

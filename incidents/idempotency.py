@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import IdempotencyKey, Incident
 
@@ -60,11 +61,13 @@ def clean_key(value: str | None) -> str | None:
         return None
     key = value.strip()
     if not key:
-        raise IdempotencyKeyInvalid("The Idempotency-Key header is empty.")
+        raise IdempotencyKeyInvalid(_("The Idempotency-Key header is empty."))
     if len(key) > KEY_MAX_LENGTH:
-        raise IdempotencyKeyInvalid(f"The Idempotency-Key header is longer than {KEY_MAX_LENGTH} characters.")
+        raise IdempotencyKeyInvalid(
+            _("The Idempotency-Key header is longer than %(limit)d characters.") % {"limit": KEY_MAX_LENGTH}
+        )
     if any(not (" " <= char <= "~") for char in key):
-        raise IdempotencyKeyInvalid("The Idempotency-Key header may hold only printable ASCII characters.")
+        raise IdempotencyKeyInvalid(_("The Idempotency-Key header may hold only printable ASCII characters."))
     return key
 
 

@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, MemberRole
+from agencies.models import Agency, AgencyKind, MemberRole, Membership
 from agencies.selectors import duty_chiefs, on_duty
+from incidents.selectors import can_view_incident
 from tests.factories import AgencyFactory, MembershipFactory, ShiftFactory
 
 
@@ -62,3 +63,13 @@ def test_only_one_default_agency_per_kind(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         AgencyFactory(kind=AgencyKind.OTHER, is_default_for_kind=True)
     AgencyFactory(kind=AgencyKind.OTHER, is_default_for_kind=False)
+
+
+def test_moving_a_member_to_another_agency_ends_the_old_agencys_access(api, demo, fire_incident):
+    membership = Membership.objects.get(user__username="fire_liaison")
+    membership.agency = demo.agency("km-police")
+    membership.save()
+    user = membership.user.__class__.objects.get(pk=membership.user_id)
+    assert list(user.groups.values_list("name", flat=True)) == ["agency:km-police"]
+    assert not can_view_incident(user, fire_incident)
+    assert api("fire_liaison").get(f"/api/v1/incidents/{fire_incident.pk}/").status_code == 404

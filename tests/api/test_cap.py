@@ -211,3 +211,98 @@ def test_mutated_real_messages_never_give_a_500(api, demo, settings):
                 body = original[: rng.randrange(len(original))]
             response = _post(dispatcher, body)
             assert response.status_code in (200, 201, 400), (path.name, body[start - 40 : start + 60])
+
+
+def test_cap_with_unknown_encoding_is_400(api, demo):
+    assert _post(api("dispatcher"), b'<?xml version="1.0" encoding="bogus"?><a/>').status_code == 400
+
+
+def test_cap_too_large_is_413(api, demo):
+    body = _alert("BIG-1").replace(b"<description>", b"<description>" + b"x" * (1024 * 1024))
+    assert _post(api("dispatcher"), body).status_code == 413
+
+
+def test_cap_update_without_severity_keeps_the_level(api, demo):
+    dispatcher = api("dispatcher")
+    opened = _post(dispatcher, _alert("S-1", severity="Extreme")).json()["incident"]
+    assert opened["severity"] == 1
+    update = _alert("S-2", "Update", references="119@kunming,S-1,x", headline="新标题").replace(
+        b"<severity>Severe</severity>", b""
+    )
+    response = _post(dispatcher, update)
+    assert response.status_code == 200
+    assert (response.json()["incident"]["severity"], response.json()["incident"]["title"]) == (1, "新标题")
+
+
+def test_exported_cap_drops_characters_xml_cannot_carry(api, demo, fire_incident):
+    api("commander").patch(f"/api/v1/incidents/{fire_incident.pk}/", {"title": "a\x01b"}, format="json")
+    xml = api("commander").get(f"/api/v1/incidents/{fire_incident.pk}/cap/").content
+    assert fromstring(xml) is not None
+
+
+def test_values_outside_the_standards_enumerations_are_400_naming_the_element(api, demo):
+    dispatcher = api("dispatcher")
+    for body, element in (
+        (_alert("E-1", severity="Catastrophic"), "<severity>"),
+        (_alert("E-2", severity=""), "<severity>"),
+        (_alert("E-3").replace(b"<urgency>Immediate</urgency>", b"<urgency>ASAP</urgency>"), "<urgency>"),
+        (_alert("E-4").replace(b"<category>CBRNE</category>", b"<category>Zombies</category>"), "<category>"),
+        (_alert("E-5").replace(b"<certainty>Observed</certainty>", b"<certainty>Sure</certainty>"), "<certainty>"),
+        (_alert("E-6").replace(b"<scope>Restricted</scope>", b"<scope>All</scope>"), "<scope>"),
+        (_alert("E-7", "Notice"), "<msgType>"),
+        (_alert("E-8", status="Real"), "<status>"),
+    ):
+        response = _post(dispatcher, body)
+        assert response.status_code == 400, element
+        assert element in response.json()["cap"][0]
+    assert not Incident.objects.exists() and not CapMessage.objects.exists()
+
+
+def test_an_identifier_longer_than_stored_is_400_never_a_false_duplicate(api, demo):
+    dispatcher = api("dispatcher")
+    first = _post(dispatcher, _alert("x" * 300))
+    second = _post(dispatcher, _alert("x" * 200 + "y" * 100))
+    assert (first.status_code, second.status_code) == (400, 400)
+    assert "<identifier>" in first.json()["cap"][0] and "200" in first.json()["cap"][0]
+    assert not CapMessage.objects.exists()
+    longest = _post(dispatcher, _alert("x" * 200))
+    assert longest.status_code == 201
+    assert _post(dispatcher, _alert("x" * 199 + "y")).status_code == 201
+    assert Incident.objects.count() == 2
+
+
+def test_a_gb2312_alert_is_taken_in(api, demo):
+    body = (FIXTURES / "km_rainstorm_orange_gb2312.xml").read_bytes()
+    body = body.replace(b"<expires>2026-11-28T21:40:00+08:00</expires>", b"")  # read on the day
+    response = _post(api("dispatcher"), body)
+    assert response.status_code == 201, response.content[:300]
+    incident = response.json()["incident"]
+    assert (incident["title"], incident["kind"], incident["address"]) == (
+        "昆明市气象台发布暴雨橙色预警信号",
+        "flood",
+        "官渡区",
+    )
+    unknown = body.replace(b'encoding="GB2312"', b'encoding="x-klingon"')
+    response = _post(api("dispatcher"), unknown)
+    assert response.status_code == 400
+    assert "encoding" in response.json()["cap"][0] and "UTF-8" in response.json()["cap"][0]
+
+
+def test_a_liaison_is_told_in_chinese_that_only_dispatchers_take_in_alerts(api, demo):
+    response = api("fire_liaison").post(
+        "/api/v1/cap/", _alert("L-1"), content_type="application/xml", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 403
+    assert "只有调度员和指挥员" in response.json()["detail"]
+    assert not CapMessage.objects.exists()
+
+
+def test_a_feed_joined_mid_stream_opens_one_incident_and_its_cancel_cancels_it(api, demo):
+    dispatcher = api("dispatcher")
+    missed = "119@kunming,KM-MISSED,2026-11-28T09:00:00+08:00"
+    outcomes = [_post(dispatcher, _alert(f"U-{n}", "Update", references=missed)) for n in range(3)]
+    assert [response.status_code for response in outcomes] == [201, 200, 200]
+    assert [response.json()["outcome"] for response in outcomes] == ["opened_from_update", "updated", "updated"]
+    assert Incident.objects.count() == 1
+    cancel = _post(dispatcher, _alert("C-1", "Cancel", references=missed))
+    assert (cancel.json()["outcome"], cancel.json()["incident"]["status"]) == ("cancelled", "cancelled")

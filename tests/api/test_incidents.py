@@ -1,8 +1,13 @@
-"""The whole job over HTTP, as a 119 call-taking system or a mobile app would do it."""
+"""The incident and assignment endpoints (incidents/api/): the whole job over HTTP, as a 119
+call-taking system or a mobile app would do it, and what each refuses."""
+
+import threading
 
 import pytest
+from django.db import connection
 
 from incidents.models import AssignmentStatus
+from incidents.services import incident_open
 
 
 def test_token_then_hazmat_then_accept_then_timeline_then_close(api, demo):
@@ -232,3 +237,47 @@ def test_openapi_schema_and_offline_docs(api, client, demo):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "//cdn" not in html and "unpkg" not in html  # the assets are served from here
+
+
+def test_liaison_patch_is_403_before_any_validation(api, fire_incident):
+    fire = api("fire_liaison")
+    assert fire.patch(f"/api/v1/incidents/{fire_incident.pk}/", {"commander": 999999}, format="json").status_code == 403
+
+
+def test_fractional_commander_is_refused(api, fire_incident, demo):
+    response = api("commander").patch(f"/api/v1/incidents/{fire_incident.pk}/", {"commander": 1.5}, format="json")
+    assert response.status_code == 400
+    fire_incident.refresh_from_db()
+    assert fire_incident.commander is None
+
+
+@pytest.mark.parametrize("value", ["1e30", "9e27", "NaN", "Infinity"])
+def test_absurd_coordinates_are_400_not_500(api, demo, value):
+    body = {"kind": "other", "severity": 4, "title": "t", "latitude": value, "longitude": "1"}
+    assert api("dispatcher").post("/api/v1/incidents/", body, format="json").status_code == 400
+    query = {"kind": "other", "severity": 4, "latitude": value, "longitude": "1"}
+    assert api("dispatcher").get("/api/v1/plans/preview/", query).status_code == 400
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_accepts_one_200_one_409(api, demo):
+    incident = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="并发")
+    task = incident.assignments.get(agency__code="km-fire").pk
+    clients = [api("fire_liaison"), api("fire_chief")]
+    start = threading.Barrier(2)
+    codes = []
+
+    def accept(client):
+        try:
+            start.wait(timeout=10)
+            codes.append(client.post(f"/api/v1/assignments/{task}/accept/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(codes) == [200, 409]

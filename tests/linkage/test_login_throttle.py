@@ -19,7 +19,7 @@ LIMIT = 10
 @pytest.fixture(autouse=True)
 def _token_throttle_out_of_the_way(settings):
     """The token endpoint's own per-address rate (10/min) would answer 429 first: these tests are about
-    the lockout, so it is raised here (test_workflow.py tests that rate)."""
+    the lockout, so it is raised here (tests/api/test_incidents.py tests that rate)."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": "1000/min"},

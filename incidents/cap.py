@@ -7,11 +7,18 @@ Reading and writing the XML is `interop.cap`; this module applies DESIGN.md's "C
 - Update and Cancel act only on an incident opened by an alert of the same `<sender>`; of several
   `<references>`, the newest whose incident is still open is acted on;
 - a message `<sent>` before the last one applied to its incident changes nothing;
-- an Update whose original never arrived opens the incident as an Alert would; a Cancel of an
-  unknown alert does nothing;
+- an Update whose original never arrived opens the incident as an Alert would; every (sender,
+  identifier) a message lists in `<references>` is indexed (`CapReference`), so later messages naming
+  the same missed original act on that incident, an original arriving after a message that replaced
+  it is stale, and one its sender cancelled before it arrived (a Cancel of an unknown alert, which
+  does nothing itself) opens nothing;
+- an Update or Cancel naming another sender's alert (our own exports included) changes nothing;
+- watches, advisories, statements, outlooks and forecasts (urgency Future, certainty Possible or
+  Unlikely) open as `other` with nobody brought in: nothing is under way yet;
 - the `<info>` in the site's language is preferred; the kind comes from `<event>`/`<eventCode>`, then
   from an unambiguous `<category>`, else `other` with nobody brought in;
-- a polygon's centroid (a circle's centre) is the incident's point, and an Update moves it.
+- a polygon's centroid (a circle's centre) is the incident's point; an Update with a new area
+  moves the address and the point together (an area with no shape clears the point).
 
 Every message is recorded (`CapMessage`) with its outcome, whether it changed anything or not; the
 same (sender, identifier) twice changes nothing.
@@ -28,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from interop.cap import (
     MAX_BYTES,
@@ -43,6 +51,7 @@ from interop.cap import (
     read_alert,
     write_alert,
 )
+from linkage.bilingual import both
 
 from .models import (
     CAP_APPLIED,
@@ -50,6 +59,7 @@ from .models import (
     CAP_SEVERITY,
     CapMessage,
     CapOutcome,
+    CapReference,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -60,7 +70,16 @@ from .models import (
 from .services import incident_cancel, incident_open, incident_update
 from .timeline import timeline_add
 
-__all__ = ["MAX_BYTES", "CapResult", "CapTooLarge", "cap_ingest", "cap_kind", "incident_to_alert", "incident_to_cap"]
+__all__ = [
+    "MAX_BYTES",
+    "CapResult",
+    "CapTooLarge",
+    "cap_forecast",
+    "cap_ingest",
+    "cap_kind",
+    "incident_to_alert",
+    "incident_to_cap",
+]
 
 K = IncidentKind
 SEVERITY_FOR_CAP = {cap: int(level) for level, cap in CAP_SEVERITY.items()}
@@ -70,6 +89,15 @@ DUPLICATE = "duplicate"  # the outcome reported for a message already taken in (
 
 # Event words that say the danger is a forecast or a risk, not a fire: nothing to put out.
 _NOT_AN_INCIDENT = re.compile(r"fire danger|fire weather|red flag|火险|火险等级", re.IGNORECASE)
+# Event words of a watch, advisory, statement, outlook or forecast: a danger that may come, or word
+# about one, not an incident under way. English words whole; Chinese anywhere in the event.
+_FORECAST = re.compile(
+    r"\b(?:watch|watches|advisory|advisories|statement|outlook|information|forecast|heads up)\b"
+    r"|预报|预测|展望|提示|关注|通报|信息",
+    re.IGNORECASE,
+)
+# SAME event codes of watches and statements (Flood Watch FLA, Flash Flood Statement FFS, …).
+_FORECAST_SAME_CODES = {"FFA", "FFS", "FLA", "FLS", "TSA", "SSA", "HUA", "TOA", "SVA", "WSA", "SPS"}
 # (kind, words) in the order they are tried: the more specific first (a forest fire before a fire).
 # English words match whole words; Chinese ones anywhere in the event.
 KIND_WORDS: list[tuple[str, tuple[str, ...]]] = [
@@ -154,13 +182,33 @@ def _word_pattern(word: str) -> re.Pattern:
 _KIND_PATTERNS = [(kind, [_word_pattern(word) for word in words]) for kind, words in KIND_WORDS]
 
 
+def cap_forecast(info: Info) -> str:
+    """Why an `<info>` announces a danger that may come rather than one under way ("" when it does
+    not): a watch, advisory, statement, outlook or information in `<event>` or a SAME code, urgency
+    Future, certainty Possible or Unlikely. Such an alert brings in no agencies (like "fire danger")."""
+    for name, value in info.event_codes:
+        if name.upper() == "SAME" and value.strip().upper() in _FORECAST_SAME_CODES:
+            return f"eventCode SAME {value.strip().upper()}"
+    match = _FORECAST.search(info.event)
+    if match:
+        return f"event {info.event[:60]!r}"
+    if info.urgency == "Future":
+        return "urgency Future"
+    if info.certainty in ("Possible", "Unlikely"):
+        return f"certainty {info.certainty}"
+    return ""
+
+
 def cap_kind(info: Info) -> tuple[str, str]:
-    """(kind, what decided it) for an `<info>`: our own `linkage:kind` parameter, else a SAME event
-    code, else the words of `<event>` and the event codes' values, else a category that means one
-    kind only, else `other`."""
+    """(kind, what decided it) for an `<info>`: our own `linkage:kind` parameter, else `other` for a
+    watch, advisory or forecast (`cap_forecast`), else a SAME event code, else the words of `<event>`
+    and the event codes' values, else a category that means one kind only, else `other` ("" for
+    what decided it whenever the kind is `other`)."""
     own = info.parameter("linkage:kind")
     if own in K.values:
         return own, "linkage:kind"
+    if cap_forecast(info):
+        return K.OTHER, ""
     for name, value in info.event_codes:
         if name.upper() == "SAME" and value.strip().upper() in SAME_CODES:
             return SAME_CODES[value.strip().upper()], f"eventCode SAME {value.strip().upper()}"
@@ -212,18 +260,19 @@ def _live_infos(alert: Alert, now: datetime) -> list[Info]:
 
 
 def _facts(alert: Alert, info: Info) -> dict:
-    """The incident fields an `<info>` gives; absent ones are left out."""
+    """The incident fields an `<info>` gives: title, description, severity when it names a level,
+    and, when it has an `<area>`, the place: address (the areas' descriptions, "" when none) with
+    latitude and longitude together (None when no area has a shape), so the two never disagree."""
     facts = {
         "title": _line(info.headline or info.event, 200)
         or _line(_("CAP alert from %(sender)s") % {"sender": info.sender_name or alert.sender}, 200),
         "description": _paragraphs(info.description, 5000),
-        "address": _line("; ".join(area.description for area in info.areas if area.description), 300),
     }
     if info.severity in SEVERITY_FOR_CAP:
         facts["severity"] = SEVERITY_FOR_CAP[info.severity]
-    point = area_point(info.areas)
-    if point is not None:
-        facts["latitude"], facts["longitude"] = point
+    if info.areas:
+        facts["address"] = _line("; ".join(area.description for area in info.areas if area.description), 300)
+        facts["latitude"], facts["longitude"] = area_point(info.areas) or (None, None)
     return facts
 
 
@@ -232,50 +281,151 @@ def _open(alert: Alert, *, by, now: datetime, outcome: str) -> tuple[str, str, I
     if info is None:
         raise ValidationError({"cap": _("An alert needs an <info> to open an incident.")})
     kind, decided_by = cap_kind(info)
+    forecast = cap_forecast(info) if info.parameter("linkage:kind") not in K.values else ""
     facts = _facts(alert, info)
     facts.setdefault("severity", int(Severity.IV))
     incident = incident_open(
         by=by, kind=kind, exercise=alert.status == "Exercise", follow_plan=kind != K.OTHER, **facts
     )
-    if kind == K.OTHER:
+    if forecast:
         timeline_add(
             incident=incident,
             kind=TimelineKind.INCIDENT_UPDATED,
             actor=None,
-            text=_("The CAP event “%(event)s” does not say what kind of incident this is: nobody was brought in.")
-            % {"event": _line(info.event, 100)},
+            text=both(
+                gettext_noop(
+                    "The CAP alert “%(event)s” is a watch, advisory or forecast (%(why)s), not an incident under "
+                    "way: nobody was brought in."
+                ),
+                {"event": _line(info.event, 100), "why": forecast},
+            ),
+            data={"cap_event": _line(info.event, 100), "cap_forecast": forecast},
+        )
+    elif kind == K.OTHER:
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.INCIDENT_UPDATED,
+            actor=None,
+            text=both(
+                gettext_noop(
+                    "The CAP event “%(event)s” does not say what kind of incident this is: nobody was brought in."
+                ),
+                {"event": _line(info.event, 100)},
+            ),
             data={"cap_event": _line(info.event, 100), "categories": info.categories},
         )
     if outcome == CapOutcome.OPENED_FROM_UPDATE:
         detail = _("Opened: an update whose original alert never arrived here.")
     else:
         detail = _("Opened.")
-    if decided_by:
+    if forecast:
+        detail += " " + _("A watch, advisory or forecast (%(why)s): nobody was brought in.") % {"why": forecast}
+    elif decided_by:
         detail += " " + _("Kind %(kind)s from %(source)s.") % {"kind": kind, "source": decided_by}
     else:
         detail += " " + _("Kind unknown: nobody was brought in; the dispatcher chooses the agencies.")
     return outcome, detail, incident
 
 
-def _referenced(alert: Alert) -> CapMessage | None:
-    """Of the messages `<references>` names that we took in (and that concern an incident), the one to
-    act on; None when we know none of them.
+# Identifiers and senders longer than this cannot be stored, so cannot be told apart: refused.
+_KEY_LENGTH = CapMessage._meta.get_field("identifier").max_length
+# Our own exports' identifiers (incident_to_alert): linkage-<incident reference>-<timeline entry id>.
+_OWN_IDENTIFIER = re.compile(r"^linkage-(?P<reference>.+)-(?P<entry>\d+)$")
 
-    The one to act on came from this alert's sender; of those, the newest whose incident is still open,
-    else the newest.
+
+def _keys(alert: Alert) -> set[tuple[str, str]]:
+    """The (sender, identifier) pairs `<references>` names that could be a stored message."""
+    return {
+        (reference.sender, reference.identifier)
+        for reference in alert.references
+        if len(reference.sender) <= _KEY_LENGTH and len(reference.identifier) <= _KEY_LENGTH
+    }
+
+
+@dataclass(frozen=True)
+class _Known:
+    """An identifier we know to belong to `incident`, through a message of `sender` sent at `sent`."""
+
+    sender: str
+    sent: datetime | None
+    incident: Incident
+
+
+def _known(keys: set[tuple[str, str]]) -> list[_Known]:
+    """Every incident the (sender, identifier) `keys` are known to belong to: a message taken in
+    with that identifier, an applied message that listed it in its `<references>` (how an original
+    that never arrived is known), or one of our own exports. A few queries however many keys (a
+    1 MiB message can list tens of thousands)."""
+    identifiers = {identifier for _sender, identifier in keys}
+    found = [
+        _Known(message.sender, message.sent, message.incident)
+        for message in CapMessage.objects.filter(identifier__in=identifiers, incident__isnull=False).select_related(
+            "incident"
+        )
+        if (message.sender, message.identifier) in keys
+    ]
+    listed = CapReference.objects.filter(
+        identifier__in=identifiers, message__outcome__in=CAP_APPLIED, message__incident__isnull=False
+    ).select_related("message__incident")
+    found += [
+        _Known(reference.message.sender, reference.message.sent, reference.message.incident)
+        for reference in listed
+        if (reference.sender, reference.identifier) in keys
+    ]
+    ours = _sender()
+    exports = {
+        match["reference"]
+        for sender, identifier in keys
+        if sender == ours and (match := _OWN_IDENTIFIER.match(identifier))
+    }
+    found += [_Known(ours, None, incident) for incident in Incident.objects.filter(reference__in=exports)]
+    return found
+
+
+def _referenced(alert: Alert) -> Incident | None:
+    """Of the incidents `<references>` leads to, the one to act on; None when it leads to none.
+
+    The one to act on is known through this alert's sender; of those, the newest whose incident is
+    still open, else the newest.
     """
-    wanted = {(reference.sender[:200], reference.identifier[:200]) for reference in alert.references}
-    # One query however many references a message lists (a 1 MiB message can list tens of thousands).
-    candidates = CapMessage.objects.filter(
-        identifier__in={identifier for _sender, identifier in wanted}, incident__isnull=False
-    ).select_related("incident")
-    found = [message for message in candidates if (message.sender, message.identifier) in wanted]
+    found = _known(_keys(alert))
     if not found:
         return None
-    newest_first = sorted(found, key=lambda m: m.sent or timezone.now(), reverse=True)
-    own = [message for message in newest_first if message.sender == alert.sender] or newest_first
-    live = [message for message in own if message.incident.is_open]
-    return (live or own)[0]
+    now = timezone.now()
+    newest_first = sorted(found, key=lambda known: known.sent or now, reverse=True)
+    own = [known for known in newest_first if known.sender == alert.sender] or newest_first
+    live = [known for known in own if known.incident.is_open]
+    return (live or own)[0].incident
+
+
+def _superseded_by(alert: Alert, incident: Incident | None = None) -> CapMessage | None:
+    """The applied message of the same sender (about `incident`, when given) that lists this one in
+    its `<references>`: this one is older, even when both were sent within the same second (CAP
+    times have no fractions) and even when it arrives first of all (it then opens nothing)."""
+    listed = CapReference.objects.filter(
+        sender=alert.sender,
+        identifier=alert.identifier,
+        message__sender=alert.sender,
+        message__outcome__in=CAP_APPLIED,
+        message__incident__isnull=False,
+    )
+    if incident is not None:
+        listed = listed.filter(message__incident=incident)
+    reference = listed.select_related("message__incident").order_by("-message__sent").first()
+    return reference.message if reference is not None else None
+
+
+def _cancelled_before(alert: Alert) -> CapMessage | None:
+    """The Cancel of an alert never received (outcome unknown_original), from this alert's sender and
+    of its status, that names this message or one it references; None when there is none."""
+    keys = {(alert.sender, alert.identifier)} | {key for key in _keys(alert) if key[0] == alert.sender}
+    listed = CapReference.objects.filter(
+        identifier__in={identifier for _sender, identifier in keys},
+        message__sender=alert.sender,
+        message__status=alert.status,
+        message__outcome=CapOutcome.UNKNOWN_ORIGINAL,
+    ).select_related("message")
+    return next((reference.message for reference in listed if (reference.sender, reference.identifier) in keys), None)
 
 
 def _opening_sender(incident: Incident) -> str | None:
@@ -287,12 +437,10 @@ def _opening_sender(incident: Incident) -> str | None:
     return opener.sender if opener else None
 
 
-def _superseded(alert: Alert, incident: Incident) -> bool:
-    """A message already applied names this one in its <references>: this one is older, even when
-    both were sent within the same second (CAP times have no fractions)."""
-    mine = f"{alert.sender},{alert.identifier}"
-    applied = CapMessage.objects.filter(incident=incident, outcome__in=CAP_APPLIED).values_list("references", flat=True)
-    return any(entry == mine or entry.startswith(mine + ",") for references in applied for entry in references.split())
+def _cancelled_text(cancel: CapMessage) -> str:
+    return _("Its sender cancelled it before it arrived (%(identifier)s): nothing opened.") % {
+        "identifier": cancel.identifier
+    }
 
 
 def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]:
@@ -308,21 +456,42 @@ def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]
             None,
         )
     expired = alert.msg_type != "Cancel" and alert.expired(now)
+    superseding = _superseded_by(alert)
+    if superseding is not None:
+        return (
+            CapOutcome.STALE,
+            _("%(identifier)s, applied already, replaced this message: nothing changed.")
+            % {"identifier": superseding.identifier},
+            superseding.incident,
+        )
     if alert.msg_type == "Alert":
+        cancel = _cancelled_before(alert)
+        if cancel is not None:
+            return CapOutcome.ALREADY_CANCELLED, _cancelled_text(cancel), None
         if expired:
             return CapOutcome.EXPIRED, _("Expired before it arrived: nothing opened."), None
         return _open(alert, by=by, now=now, outcome=CapOutcome.OPENED)
 
     target = _referenced(alert)
     if target is None:
+        if any(sender == _sender() for sender, _identifier in _keys(alert)):
+            return (
+                CapOutcome.OTHER_SENDER,
+                _("It names an alert this installation sent, not one of %(sender)s: nothing changed.")
+                % {"sender": alert.sender},
+                None,
+            )
         if alert.msg_type == "Cancel":
             return CapOutcome.UNKNOWN_ORIGINAL, _("Cancels an alert never received here: nothing to cancel."), None
+        cancel = _cancelled_before(alert)
+        if cancel is not None:
+            return CapOutcome.ALREADY_CANCELLED, _cancelled_text(cancel), None
         if expired:
             return CapOutcome.EXPIRED, _("Expired before it arrived: nothing opened."), None
         return _open(alert, by=by, now=now, outcome=CapOutcome.OPENED_FROM_UPDATE)
 
     # Incident first, as every service locks: a concurrent update of the same incident waits here.
-    incident = Incident.objects.select_for_update().get(pk=target.incident_id)
+    incident = Incident.objects.select_for_update().get(pk=target.pk)
     owner = _opening_sender(incident)
     if owner != alert.sender:
         return (
@@ -340,7 +509,7 @@ def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]
     if expired:
         return CapOutcome.EXPIRED, _("Expired before it arrived: nothing changed."), incident
     last = CapMessage.objects.filter(incident=incident, outcome__in=CAP_APPLIED).aggregate(last=Max("sent"))["last"]
-    if (last is not None and alert.sent < last) or _superseded(alert, incident):
+    if (last is not None and alert.sent < last) or _superseded_by(alert, incident) is not None:
         return (
             CapOutcome.STALE,
             _("Sent %(sent)s, before the last message applied: nothing changed.") % {"sent": alert.sent.isoformat()},
@@ -353,23 +522,28 @@ def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]
             incident,
         )
     if alert.msg_type == "Cancel":
-        reason = _("Cancelled by CAP message %(identifier)s from %(sender)s.") % {
-            "identifier": alert.identifier,
-            "sender": alert.sender,
-        }
+        reason = both(
+            gettext_noop("Cancelled by CAP message %(identifier)s from %(sender)s."),
+            {"identifier": alert.identifier, "sender": alert.sender},
+        )
         incident = incident_cancel(incident=incident, by=by, reason=reason[:1000])
         return CapOutcome.CANCELLED, _("Cancelled."), incident
 
     info = preferred_info(_live_infos(alert, now), settings.LANGUAGE_CODE)
     if info is not None:
-        facts = {key: value for key, value in _facts(alert, info).items() if value not in ("", None)}
+        # An empty title or description says nothing; an empty address or point goes with a new area.
+        facts = {
+            key: value
+            for key, value in _facts(alert, info).items()
+            if value not in ("", None) or key in ("address", "latitude", "longitude")
+        }
         incident = incident_update(incident=incident, by=by, **facts)
         if info.urgency == "Past":
             timeline_add(
                 incident=incident,
                 kind=TimelineKind.INCIDENT_UPDATED,
                 actor=None,
-                text=_("The sender says this is over (CAP urgency Past); a commander closes it here."),
+                text=both(gettext_noop("The sender says this is over (CAP urgency Past); a commander closes it here.")),
                 data={"cap_urgency": "Past"},
             )
             return CapOutcome.UPDATED, _("Updated; the sender says it is over."), incident
@@ -380,8 +554,10 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
     """Take in one CAP 1.2 message (XML bytes) and do what DESIGN.md's "CAP semantics" says.
 
     Returns a CapResult; every new message is recorded with its outcome, including those that change
-    nothing. Raises CapTooLarge (over MAX_BYTES), ValidationError {"cap": ...} for a message that is
-    not a usable CAP 1.2 alert, and what the incident services raise (PermissionDenied, ValidationError).
+    nothing, and the (sender, identifier) pairs of its `<references>` are indexed (CapReference).
+    Raises CapTooLarge (over MAX_BYTES), ValidationError {"cap": ...} for a message that is not a
+    usable CAP 1.2 alert (an identifier or sender over 200 characters included: never cut, so never
+    a false duplicate), and what the incident services raise (PermissionDenied, ValidationError).
     `now` (default: the current time) is what `<expires>` is compared with.
     """
     try:
@@ -390,7 +566,15 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
         raise
     except CapError as exc:
         raise ValidationError({"cap": str(exc)}) from exc
-    seen = CapMessage.objects.filter(sender=alert.sender[:200], identifier=alert.identifier[:200]).first()
+    for name, value in (("identifier", alert.identifier), ("sender", alert.sender)):
+        if len(value) > _KEY_LENGTH:
+            raise ValidationError(
+                {
+                    "cap": _("<%(element)s> is longer than %(limit)d characters.")
+                    % {"element": name, "limit": _KEY_LENGTH}
+                }
+            )
+    seen = CapMessage.objects.filter(sender=alert.sender, identifier=alert.identifier).first()
     if seen is not None:
         return _duplicate(seen)
     now = now or timezone.now()
@@ -398,8 +582,8 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
         with transaction.atomic():
             outcome, detail, incident = _act(alert, by=by, now=now)
             message = CapMessage.objects.create(
-                sender=alert.sender[:200],
-                identifier=alert.identifier[:200],
+                sender=alert.sender,
+                identifier=alert.identifier,
                 sent=alert.sent,
                 status=alert.status,
                 msg_type=alert.msg_type,
@@ -408,9 +592,16 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
                 detail=detail[:500],
                 incident=incident,
             )
+            CapReference.objects.bulk_create(
+                [
+                    CapReference(message=message, sender=sender, identifier=identifier)
+                    for sender, identifier in _keys(alert)
+                ],
+                batch_size=5000,
+            )
     except IntegrityError:
         # The same message arrived twice at once: the other request took it in (and rolled ours back).
-        seen = CapMessage.objects.filter(sender=alert.sender[:200], identifier=alert.identifier[:200]).first()
+        seen = CapMessage.objects.filter(sender=alert.sender, identifier=alert.identifier).first()
         if seen is None:
             raise
         return _duplicate(seen)

@@ -486,6 +486,7 @@ class CapOutcome(models.TextChoices):
     UNKNOWN_ORIGINAL = "unknown_original", _("Nothing: cancels an alert never received")
     NOT_OPEN = "not_open", _("Nothing: the incident is already closed or cancelled")
     NOT_ACTED = "not_acted", _("Nothing: an acknowledgement, an error or our own message")
+    ALREADY_CANCELLED = "already_cancelled", _("Nothing: its sender had already cancelled it")
 
 
 # The outcomes that changed an incident: the last of these sets the time older messages lose to.
@@ -525,6 +526,27 @@ class CapMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.msg_type} {self.sender},{self.identifier}: {self.outcome}"
+
+
+class CapReference(models.Model):
+    """One (sender, identifier) a recorded CAP message lists in its `<references>`, indexed.
+
+    What finds an incident again from a message that names only an original never received (the
+    original is known by the applied Update that listed it), an original that arrives after a later
+    message already replaced it, and an original its sender cancelled before it arrived here.
+    """
+
+    message = models.ForeignKey(CapMessage, on_delete=models.CASCADE, related_name="referenced")
+    sender = models.CharField(_("sender"), max_length=200)
+    identifier = models.CharField(_("identifier"), max_length=200)
+
+    class Meta:
+        verbose_name = _("CAP reference")
+        verbose_name_plural = _("CAP references")
+        indexes = [models.Index(fields=["identifier", "sender"], name="cap_reference_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender},{self.identifier}"
 
 
 class IdempotencyScope(models.TextChoices):

@@ -26,6 +26,30 @@ MAX_BYTES = 1024 * 1024  # docs/api.md promises 1 MiB; real national alerts run 
 STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
 MSG_TYPES = ("Alert", "Update", "Cancel", "Ack", "Error")
 SCOPES = ("Public", "Restricted", "Private")
+# The <info> enumerations of CAP 1.2 (section 3.2.2); a value outside them is refused, never guessed.
+CATEGORIES = (
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+)
+URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+# Encodings expat reads itself; a message declaring any other (GB2312, GBK, GB18030, Big5, Shift_JIS…)
+# is decoded with Python's codec and read as UTF-8.
+_EXPAT_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}
+# GB2312 and GBK senders often send characters only their superset has: read all three as GB18030.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+_DECLARATION = re.compile(rb"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])([A-Za-z][A-Za-z0-9._-]*)\2""")
 
 # Characters XML 1.0 cannot carry: dropped from what we write.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -164,6 +188,11 @@ def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
     return value
 
 
+def _enumerated(parent: Element, name: str, allowed: tuple[str, ...]) -> str:
+    """The required element `name`, one of `allowed`; CapError naming it otherwise."""
+    return _one_of(_required(parent, name), allowed, name)
+
+
 def _time_or_none(parent: Element, name: str) -> datetime | None:
     text = _text(parent, name)
     return parse_time(text, element=name) if text else None
@@ -230,15 +259,22 @@ def _area(node: Element) -> Area:
     )
 
 
+def _categories(node: Element) -> list[str]:
+    values = [(child.text or "").strip() for child in _children(node, "category")]
+    if not values:
+        raise CapError("<category> is required.")
+    return [_one_of(value, CATEGORIES, "category") for value in values]
+
+
 def _info(node: Element) -> Info:
     return Info(
         language=_text(node, "language") or "en-US",
-        categories=_texts(node, "category"),
-        event=_text(node, "event"),
+        categories=_categories(node),
+        event=_required(node, "event"),
         response_types=_texts(node, "responseType"),
-        urgency=_text(node, "urgency"),
-        severity=_text(node, "severity"),
-        certainty=_text(node, "certainty"),
+        urgency=_enumerated(node, "urgency", URGENCIES),
+        severity=_enumerated(node, "severity", SEVERITIES),
+        certainty=_enumerated(node, "certainty", CERTAINTIES),
         audience=_text(node, "audience"),
         event_codes=_pairs(node, "eventCode"),
         effective=_time_or_none(node, "effective"),
@@ -255,15 +291,36 @@ def _info(node: Element) -> Info:
     )
 
 
+def _as_utf8(data: bytes) -> bytes:
+    """`data` as expat can read it: a declared encoding expat lacks is decoded and written as UTF-8."""
+    match = _DECLARATION.match(data[:200])
+    if match is None:
+        return data
+    declared = match.group(3).decode("ascii")
+    if declared.lower() in _EXPAT_ENCODINGS:
+        return data
+    try:
+        text = data.decode(_SUPERSET.get(declared.lower(), declared))
+    except LookupError as exc:
+        raise CapError(f"Unknown encoding {declared!r}: send UTF-8 (or GB18030, GBK, Big5…).") from exc
+    except UnicodeDecodeError as exc:
+        raise CapError(f"The message is not valid {declared} (byte {exc.start}).") from exc
+    return (text[: match.start(3)] + "UTF-8" + text[match.end(3) :]).encode("utf-8")
+
+
 def read_alert(data: bytes) -> Alert:
     """Read one CAP 1.2 `<alert>` from XML bytes.
 
-    Raises CapTooLarge over MAX_BYTES, CapError for anything else unusable: not well-formed, a DTD
-    or entity, not a CAP 1.2 alert, a required element missing, an enumerated value outside the
-    standard, an unreadable time or coordinate. `<resource>` blocks are skipped.
+    UTF-8, UTF-16, ISO-8859-1 and ASCII are read as they are; any other encoding the XML declaration
+    names and Python knows (GB2312, GBK, GB18030, Big5…) is decoded first. Raises CapTooLarge over
+    MAX_BYTES, CapError for anything else unusable: an unknown encoding or bytes not in the declared
+    one, not well-formed, a DTD or entity, not a CAP 1.2 alert, a required element missing, a value
+    outside the standard's enumerations (status, msgType, scope, category, urgency, severity,
+    certainty), an unreadable time or coordinate. `<resource>` blocks are skipped.
     """
     if len(data) > MAX_BYTES:
         raise CapTooLarge(f"The message is {len(data)} bytes; at most {MAX_BYTES} are taken.")
+    data = _as_utf8(data)
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -325,27 +382,46 @@ def preferred_info(infos: list[Info], language: str) -> Info | None:
     return next(info for info in infos if language_match(info.language, language) == best)
 
 
-def polygon_centroid(points: list[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal, float]:
-    """(latitude, longitude, area in square degrees) of a ring; a degenerate ring gives its vertices' mean.
+def _degrees(lat: float, lon: float, box: tuple[float, float, float, float]) -> tuple[Decimal, Decimal]:
+    """(lat, lon) held inside `box` (min lon, min lat, max lon, max lat), as Decimals of 6 places."""
+    min_x, min_y, max_x, max_y = box
+    lat, lon = min(max(lat, min_y), max_y), min(max(lon, min_x), max_x)
+    return Decimal(lat).quantize(_Q), Decimal(lon).quantize(_Q)
 
-    Planar in degrees, which is close enough for a warning area's point on a map.
+
+def polygon_centroid(points: list[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal, float]:
+    """(latitude, longitude, area in square degrees) of a ring, the point always inside the ring's
+    bounding box and rounded to 6 decimal places (the incident's precision).
+
+    Planar in degrees, which is close enough for a warning area's point on a map. A ring whose
+    signed area is about nothing (a line, a self-crossing bow tie whose halves cancel) or whose
+    centroid falls outside its bounding box (another self-crossing ring) gives the mean of its
+    vertices and area 0.
     """
     ring = [(float(lon), float(lat)) for lat, lon in points]
     if ring[0] != ring[-1]:
         ring.append(ring[0])
+    vertices = ring[:-1]
+    box = (
+        min(x for x, _ in vertices),
+        min(y for _, y in vertices),
+        max(x for x, _ in vertices),
+        max(y for _, y in vertices),
+    )
     twice_area = cx = cy = 0.0
     for (x0, y0), (x1, y1) in pairwise(ring):
         cross = x0 * y1 - x1 * y0
         twice_area += cross
         cx += (x0 + x1) * cross
         cy += (y0 + y1) * cross
-    if abs(twice_area) < 1e-12:
-        vertices = ring[:-1]
-        lon = sum(x for x, _ in vertices) / len(vertices)
-        lat = sum(y for _, y in vertices) / len(vertices)
-        return Decimal(lat).quantize(_Q), Decimal(lon).quantize(_Q), 0.0
-    lon, lat = cx / (3 * twice_area), cy / (3 * twice_area)
-    return Decimal(lat).quantize(_Q), Decimal(lon).quantize(_Q), abs(twice_area) / 2
+    box_area = (box[2] - box[0]) * (box[3] - box[1])
+    if abs(twice_area) / 2 > max(box_area * 1e-6, 1e-12):
+        lon, lat = cx / (3 * twice_area), cy / (3 * twice_area)
+        if box[0] <= lon <= box[2] and box[1] <= lat <= box[3]:
+            return (*_degrees(lat, lon, box), abs(twice_area) / 2)
+    lon = sum(x for x, _ in vertices) / len(vertices)
+    lat = sum(y for _, y in vertices) / len(vertices)
+    return (*_degrees(lat, lon, box), 0.0)
 
 
 def area_point(areas: list[Area]) -> tuple[Decimal, Decimal] | None:

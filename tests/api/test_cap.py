@@ -226,12 +226,13 @@ def test_cap_update_without_severity_keeps_the_level(api, demo):
     dispatcher = api("dispatcher")
     opened = _post(dispatcher, _alert("S-1", severity="Extreme")).json()["incident"]
     assert opened["severity"] == 1
-    update = _alert("S-2", "Update", references="119@kunming,S-1,x", headline="新标题").replace(
-        b"<severity>Severe</severity>", b""
-    )
+    # <severity> is required (CAP 1.2): an update that does not know the level says Unknown.
+    update = _alert("S-2", "Update", references="119@kunming,S-1,x", headline="新标题", severity="Unknown")
     response = _post(dispatcher, update)
     assert response.status_code == 200
     assert (response.json()["incident"]["severity"], response.json()["incident"]["title"]) == (1, "新标题")
+    missing = _alert("S-3", "Update", references="119@kunming,S-1,x").replace(b"<severity>Severe</severity>", b"")
+    assert _post(dispatcher, missing).status_code == 400
 
 
 def test_exported_cap_drops_characters_xml_cannot_carry(api, demo, fire_incident):

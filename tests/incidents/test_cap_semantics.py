@@ -496,3 +496,217 @@ def test_the_admin_lists_every_message_with_its_outcome_in_chinese(demo, client)
     assert "IPAWS-RMT-2026-11-04-1000" in html and "KM119-20261128-001" in html
     assert "未处理：测试、草稿或系统消息" in html and "处理结果" in html and "发送方" in html
     assert client.get("/admin/incidents/capmessage/add/").status_code == 403
+
+
+# --- Real feeds, continued: references, order, senders, forecasts, places ---------------------------
+
+S = "119@kunming.example"
+
+
+def _msg(
+    identifier: str,
+    msg_type: str = "Alert",
+    *,
+    references: str = "",
+    sent: str = "2026-11-28T10:00:00+08:00",
+    sender: str = S,
+    status: str = "Actual",
+    severity: str = "Severe",
+    headline: str = "安宁化工厂储罐起火",
+    area: str = "<area><areaDesc>安宁市工业园区</areaDesc><circle>24.919,102.478 2</circle></area>",
+) -> bytes:
+    """A 119 feed message like km_chemical_alert.xml, with what a test varies."""
+    refs = f"<references>{references}</references>" if references else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier><sender>{sender}</sender><sent>{sent}</sent>
+  <status>{status}</status><msgType>{msg_type}</msgType><scope>Restricted</scope>{refs}
+  <info><language>zh-CN</language><category>CBRNE</category><event>危化品泄漏</event>
+  <urgency>Immediate</urgency><severity>{severity}</severity><certainty>Observed</certainty>
+  <expires>2026-11-28T22:00:00+08:00</expires><headline>{headline}</headline>
+  <description>厂区储罐起火并伴有泄漏。</description>{area}</info>
+</alert>""".encode()
+
+
+def _take(demo, xml: bytes, *, by=None):
+    return cap_ingest(by=by or demo.dispatcher, xml=xml, now=NOON)
+
+
+MISSED = f"{S},KM119-MISSED-000,2026-11-28T09:00:00+08:00"
+
+
+def test_updates_naming_only_a_missed_original_act_on_the_one_incident_they_opened(demo):
+    first = _take(demo, _msg("U-1", "Update", references=MISSED, sent="2026-11-28T10:00:00+08:00"))
+    assert first.outcome == CapOutcome.OPENED_FROM_UPDATE
+    incident = first.incident
+    paged = incident.assignments.count()
+    assert paged == 5
+    second = _take(demo, _msg("U-2", "Update", references=MISSED, sent="2026-11-28T10:10:00+08:00", severity="Extreme"))
+    third = _take(
+        demo,
+        _msg(
+            "U-3",
+            "Update",
+            references=MISSED,
+            sent="2026-11-28T10:20:00+08:00",
+            severity="Extreme",
+            headline="储罐起火（扩大）",
+        ),
+    )
+    assert (second.outcome, second.incident) == (CapOutcome.UPDATED, incident)
+    assert (third.outcome, third.incident) == (CapOutcome.UPDATED, incident)
+    assert Incident.objects.count() == 1
+    assert (_fresh(incident).severity, _fresh(incident).title) == (1, "储罐起火（扩大）")
+    assert _fresh(incident).assignments.count() == paged  # nobody paged twice
+    cancel = _take(demo, _msg("C-1", "Cancel", references=MISSED, sent="2026-11-28T10:30:00+08:00"))
+    assert (cancel.outcome, cancel.incident) == (CapOutcome.CANCELLED, incident)
+    assert _fresh(incident).status == IncidentStatus.CANCELLED
+
+
+def test_any_identifier_an_applied_message_listed_leads_to_its_incident(demo):
+    # The first update lists two messages we never got; a later one names only the second of them.
+    other_missed = f"{S},KM119-MISSED-001,2026-11-28T09:30:00+08:00"
+    opened = _take(demo, _msg("U-1", "Update", references=f"{MISSED} {other_missed}")).incident
+    later = _take(demo, _msg("U-2", "Update", references=other_missed, sent="2026-11-28T10:05:00+08:00"))
+    assert (later.outcome, later.incident) == (CapOutcome.UPDATED, opened)
+    assert Incident.objects.count() == 1
+
+
+def test_an_original_arriving_after_an_update_that_replaced_it_opens_nothing(demo):
+    update = _take(
+        demo,
+        _msg("U-1", "Update", references=f"{S},A-1,2026-11-28T09:50:00+08:00", severity="Extreme", headline="扩大"),
+    )
+    assert update.outcome == CapOutcome.OPENED_FROM_UPDATE
+    late = _take(demo, _msg("A-1", sent="2026-11-28T09:50:00+08:00", headline="较早的情况"))
+    assert (late.outcome, late.incident) == (CapOutcome.STALE, update.incident)
+    assert "U-1" in late.detail
+    assert Incident.objects.count() == 1
+    assert (_fresh(update.incident).severity, _fresh(update.incident).title) == (1, "扩大")
+    assert CapMessage.objects.get(identifier="A-1").incident == update.incident
+
+
+def test_an_original_its_sender_already_cancelled_opens_nothing(demo):
+    cancel = _take(demo, _msg("C-1", "Cancel", references=f"{S},A-1,2026-11-28T09:50:00+08:00"))
+    assert cancel.outcome == CapOutcome.UNKNOWN_ORIGINAL
+    late = _take(demo, _msg("A-1", sent="2026-11-28T09:50:00+08:00"))
+    assert (late.outcome, late.incident) == (CapOutcome.ALREADY_CANCELLED, None)
+    assert "C-1" in late.detail
+    # An update of that alert arriving later still opens nothing; nor does the original from another
+    # sender, nor an exercise of the same name: only its own sender's cancel counts.
+    update = _take(demo, _msg("U-1", "Update", references=f"{S},A-1,2026-11-28T09:50:00+08:00"))
+    assert update.outcome == CapOutcome.ALREADY_CANCELLED
+    assert not Incident.objects.exists()
+    assert _take(demo, _msg("A-1", sender="110@kunming.example")).outcome == CapOutcome.OPENED
+    assert CapMessage.objects.get(sender=S, identifier="A-1").outcome == CapOutcome.ALREADY_CANCELLED
+
+
+def test_another_senders_update_or_cancel_of_our_own_alert_changes_nothing(demo, settings):
+    ours = incident_open(by=demo.dispatcher, kind="hazmat", severity=3, title="氯气泄漏", address="经开区")
+    exported = incident_to_alert(ours)
+    reference = f"{exported.sender},{exported.identifier},2026-11-28T09:00:00+08:00"
+    update = _take(demo, _msg("U-1", "Update", references=reference, severity="Extreme", headline="别人的标题"))
+    assert (update.outcome, update.incident) == (CapOutcome.OTHER_SENDER, ours)
+    cancel = _take(demo, _msg("C-1", "Cancel", references=reference))
+    assert (cancel.outcome, cancel.incident) == (CapOutcome.OTHER_SENDER, ours)
+    fresh = _fresh(ours)
+    assert (fresh.status, fresh.severity, fresh.title) == (IncidentStatus.ACTIVE, 3, "氯气泄漏")
+    assert Incident.objects.count() == 1
+    # One of ours we cannot place (another installation's numbering) opens nothing either.
+    unknown = _take(demo, _msg("U-2", "Update", references=f"{exported.sender},linkage-XX-1999-000001-7"))
+    assert (unknown.outcome, unknown.incident) == (CapOutcome.OTHER_SENDER, None)
+    assert Incident.objects.count() == 1
+
+
+def test_another_senders_update_of_an_original_known_only_by_reference_changes_nothing(demo):
+    opened = _take(demo, _msg("U-1", "Update", references=MISSED)).incident
+    result = _take(demo, _msg("U-9", "Update", references=MISSED, sender="110@kunming.example", severity="Extreme"))
+    assert (result.outcome, result.incident) == (CapOutcome.OTHER_SENDER, opened)
+    assert _fresh(opened).severity == 2 and Incident.objects.count() == 1
+
+
+def _flood_watch(event: str, code: str) -> bytes:
+    data = (FIXTURES / "nws_flood_watch.xml").read_text(encoding="utf-8")
+    return data.replace("Flood Watch", event).replace("<value>FLA</value>", f"<value>{code}</value>").encode()
+
+
+@pytest.mark.parametrize(
+    ("xml", "event"),
+    [
+        (lambda: _flood_watch("Flood Watch", "FLA"), "Flood Watch"),
+        (lambda: _flood_watch("Flash Flood Watch", "FFA"), "Flash Flood Watch"),
+        (lambda: _flood_watch("Storm Surge Watch", "SSA"), "Storm Surge Watch"),
+        (lambda: (FIXTURES / "tsunami_information_statement.xml").read_bytes(), "Tsunami Information Statement"),
+        (lambda: (FIXTURES / "wildfire_smoke_advisory.xml").read_bytes(), "Wildfire Smoke Advisory"),
+    ],
+)
+def test_watches_advisories_and_statements_bring_in_nobody(demo, xml, event):
+    result = _take(demo, xml())
+    assert result.opened
+    incident = result.incident
+    assert (incident.kind, incident.assignments.count()) == ("other", 0)
+    entry = incident.timeline.filter(kind=TimelineKind.INCIDENT_UPDATED).get()
+    assert event in entry.text and ("nobody was brought in" in entry.text or "没有调派" in entry.text)
+    assert entry.data["cap_forecast"]
+
+
+def test_what_makes_a_forecast():
+    from incidents.cap import cap_forecast
+
+    info = read_alert((FIXTURES / "km_chemical_alert.xml").read_bytes()).infos[0]
+    assert cap_forecast(info) == "" and cap_kind(info)[0] == "hazmat"
+    for event in ("森林火灾风险提示", "山洪灾害气象预报", "地质灾害关注", "Heat Outlook", "Earthquake Information"):
+        info.event = event
+        assert cap_forecast(info), event
+        assert cap_kind(info)[0] == "other", event
+    info.event = "危化品泄漏"
+    info.urgency = "Future"
+    assert cap_forecast(info) == "urgency Future" and cap_kind(info)[0] == "other"
+    info.urgency, info.certainty = "Immediate", "Possible"
+    assert cap_forecast(info) == "certainty Possible"
+    info.certainty = "Likely"
+    assert cap_kind(info)[0] == "hazmat"
+    # A warning is still a warning; a flood warning's SAME code still says flood.
+    warning = read_alert((FIXTURES / "nws_flash_flood_warning.xml").read_bytes()).infos[0]
+    assert cap_forecast(warning) == "" and cap_kind(warning)[0] == "flood"
+
+
+def test_an_update_whose_new_area_has_no_shape_clears_the_point_with_the_address(demo):
+    opened = _take(demo, _msg("A-1")).incident
+    assert opened.latitude is not None
+    moved = _take(
+        demo,
+        _msg(
+            "U-1",
+            "Update",
+            references=f"{S},A-1,2026-11-28T10:00:00+08:00",
+            area="<area><areaDesc>安宁市连然街道</areaDesc></area>",
+        ),
+    )
+    assert moved.outcome == CapOutcome.UPDATED
+    fresh = _fresh(opened)
+    assert (fresh.address, fresh.latitude, fresh.longitude) == ("安宁市连然街道", None, None)
+    change = fresh.timeline.filter(kind=TimelineKind.INCIDENT_UPDATED).last()
+    assert change.data["latitude"] == {"from": "24.919000", "to": None}
+    # An update with no <area> at all leaves the place as it is.
+    _take(demo, _msg("U-2", "Update", references=f"{S},U-1,2026-11-28T10:00:00+08:00", area="", severity="Extreme"))
+    fresh = _fresh(opened)
+    assert (fresh.address, fresh.latitude, fresh.severity) == ("安宁市连然街道", None, 1)
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        "0,0 1,1 1,0 0,1.00001 0,0",  # a bow tie whose halves cancel: area about nothing
+        "0,0 1,1 1,0 0,1.01 0,0",  # a bow tie whose centroid falls far outside it
+        "10,10 10,10 10,10",  # one point three times
+        "10,10 11,11 12,12 10,10",  # a line
+    ],
+)
+def test_a_degenerate_polygon_still_opens_at_a_point_inside_its_box(demo, polygon):
+    result = _take(demo, _msg("A-1", area=f"<area><areaDesc>某地</areaDesc><polygon>{polygon}</polygon></area>"))
+    assert result.opened
+    lats = [Decimal(pair.split(",")[0]) for pair in polygon.split()]
+    lons = [Decimal(pair.split(",")[1]) for pair in polygon.split()]
+    incident = _fresh(result.incident)
+    assert min(lats) <= incident.latitude <= max(lats) and min(lons) <= incident.longitude <= max(lons)

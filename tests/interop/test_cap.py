@@ -120,7 +120,7 @@ def test_a_large_real_sized_alert_reads_and_one_over_the_limit_does_not():
     ("body", "says"),
     [
         (b"<not-xml", "well-formed"),
-        (b'<?xml version="1.0" encoding="bogus"?><a/>', "well-formed"),
+        (b'<?xml version="1.0" encoding="bogus"?><a/>', "Unknown encoding 'bogus'"),
         (b'<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>', "DTD"),
         (b'<!DOCTYPE alert SYSTEM "http://example.com/x.dtd"><alert/>', "DTD"),
         (b"<alert/>", "CAP 1.2"),
@@ -152,6 +152,16 @@ def _km(**replace) -> bytes:
         ("<circle>24.919,102.478 2</circle>", "<circle>NaN,1 2</circle>", "outside the globe"),
         ("<circle>24.919,102.478 2</circle>", "<polygon>1,1 2,2</polygon>", "three points"),
         ("<identifier>KM119-20261128-001</identifier>", "<identifier>a b</identifier>", "spaces"),
+        ("<severity>Severe</severity>", "<severity>Catastrophic</severity>", "<severity> must be one of"),
+        ("<severity>Severe</severity>", "<severity></severity>", "<severity> is required"),
+        ("<severity>Severe</severity>", "", "<severity> is required"),
+        ("<urgency>Immediate</urgency>", "<urgency>ASAP</urgency>", "<urgency> must be one of"),
+        ("<certainty>Observed</certainty>", "<certainty>Sure</certainty>", "<certainty> must be one of"),
+        ("<category>CBRNE</category>", "<category>Zombies</category>", "<category> must be one of"),
+        ("<category>CBRNE</category>", "<category>CBRNE</category><category>cbrne</category>", "<category>"),
+        ("<category>CBRNE</category>", "", "<category> is required"),
+        ("<event>危化品泄漏</event>", "", "<event> is required"),
+        ("<scope>Restricted</scope>", "<scope>Everyone</scope>", "<scope> must be one of"),
     ],
 )
 def test_bad_values_raise_caperror(old, new, says):
@@ -172,3 +182,45 @@ def test_the_module_knows_nothing_of_django():
     source = (Path(__file__).parent.parent.parent / "interop" / "cap.py").read_text()
     for layer in ("django", "incidents", "agencies", "notifications", "linkage"):
         assert f"import {layer}" not in source and f"from {layer}" not in source
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        "0,0 1,1 1,0 0,1.00001 0,0",  # self-crossing; its halves cancel, its centroid runs off to 1e5
+        "0,0 1,1 1,0 0,1.01 0,0",  # self-crossing; the formula's centroid is at latitude -33
+        "5,5 5,5 5,5",
+        "0,0 2,2 4,4 0,0",
+        "-89.9,179.9 -89.9,-179.9 -89.99,0 -89.9,179.9",
+    ],
+)
+def test_a_degenerate_polygon_gives_a_point_inside_its_box_at_six_places(polygon):
+    ring = [(Decimal(a), Decimal(b)) for a, b in (pair.split(",") for pair in polygon.split())]
+    lat, lon, _area = polygon_centroid(ring)
+    assert min(a for a, _ in ring) <= lat <= max(a for a, _ in ring)
+    assert min(b for _, b in ring) <= lon <= max(b for _, b in ring)
+    assert lat == lat.quantize(Decimal("0.000001")) and lon == lon.quantize(Decimal("0.000001"))
+    assert len(lat.as_tuple().digits) <= 9 and len(lon.as_tuple().digits) <= 9
+
+
+def test_a_proper_polygon_still_gives_its_centroid():
+    square = [(Decimal(0), Decimal(0)), (Decimal(0), Decimal(2)), (Decimal(2), Decimal(2)), (Decimal(2), Decimal(0))]
+    assert polygon_centroid(square) == (Decimal("1.000000"), Decimal("1.000000"), 4.0)
+
+
+def test_gb2312_gbk_and_gb18030_are_read_as_chinese():
+    alert = read_alert((FIXTURES / "km_rainstorm_orange_gb2312.xml").read_bytes())
+    assert alert.infos[0].headline == "昆明市气象台发布暴雨橙色预警信号"
+    source = (FIXTURES / "km_rainstorm_orange_gb2312.xml").read_bytes().decode("gb2312")
+    # GBK and GB18030 carry characters GB2312 lacks (镕); a "GB2312" sender often uses them anyway.
+    for declared, codec in (("GBK", "gbk"), ("gb18030", "gb18030"), ("GB2312", "gb18030")):
+        text = source.replace('encoding="GB2312"', f"encoding='{declared}'").replace(
+            "官渡区</areaDesc>", "镕</areaDesc>"
+        )
+        assert read_alert(text.encode(codec)).infos[0].areas[0].description == "镕"
+
+
+def test_bytes_not_in_the_declared_encoding_are_refused_saying_so():
+    utf8 = (FIXTURES / "km_chemical_alert.xml").read_bytes().replace(b'encoding="UTF-8"', b'encoding="GB2312"')
+    with pytest.raises(CapError, match="not valid GB2312"):
+        read_alert(utf8 + b"\xff")

@@ -1,4 +1,6 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LinkageConfig(AppConfig):
@@ -14,3 +16,10 @@ class LinkageConfig(AppConfig):
         pre_save.connect(
             end_api_access_on_password_change, sender=get_user_model(), dispatch_uid="linkage-end-api-access"
         )
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a name the admin can translate (axes ships no Chinese and names itself "Axes");
+    everything else, its label "axes" and its start-up included, is axes's own."""
+
+    verbose_name = _("Sign-in lockouts")

@@ -243,7 +243,7 @@ LOGOUT_REDIRECT_URL = "login"
 # address, or against one username, lock that address or username out for LINKAGE_LOGIN_COOLOFF_SECONDS
 # (429 with a message), unless an administrator deletes the record first. In PostgreSQL, not the
 # cache, so the lockout holds while Redis is down.
-INSTALLED_APPS.append("axes")
+INSTALLED_APPS.append("linkage.apps.AxesConfig")  # django-axes, its admin section named in our catalog
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into the 429 page or JSON
 AXES_FAILURE_LIMIT = env_int("LINKAGE_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = datetime.timedelta(seconds=env_int("LINKAGE_LOGIN_COOLOFF_SECONDS", 900))

@@ -5,16 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agencies.models import MemberRole, Membership
+from agencies.models import MemberRole
 from incidents import services
 from incidents.escalation import escalate_due, step_target
 from incidents.models import Assignment, TimelineKind
 from notifications.models import Notification
-
-
-@pytest.fixture
-def fire_incident(demo):
-    return services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="居民楼起火")
 
 
 def make_due(assignment, *, seconds_ago=1):
@@ -178,12 +173,8 @@ def test_overdue_in_words_counts_seconds_minutes_and_hours():
 # --- A step with nobody to tell falls through at once ----------------------------------------
 
 
-def no_chief(demo, code="km-medical"):
-    Membership.objects.filter(agency=demo.agency(code), role=MemberRole.CHIEF).update(is_active=False)
-
-
-def test_an_agency_with_no_chief_passes_level_one_to_level_two_in_the_same_sweep(client, demo, fire_incident):
-    no_chief(demo)
+def test_an_agency_with_no_chief_passes_level_one_to_level_two_in_the_same_sweep(client, demo, fire_incident, no_chief):
+    no_chief()
     task = medical(fire_incident)
     make_due(task)
     assert escalate_due() == 1
@@ -227,8 +218,10 @@ def test_a_chief_off_shift_is_still_told_rather_than_passed_over(demo, fire_inci
     assert Notification.objects.filter(level=1, recipient__username="medical_chief").exists()
 
 
-def test_a_policy_whose_every_level_has_nobody_tells_the_commander_and_dispatchers(client, demo, fire_incident):
-    no_chief(demo)
+def test_a_policy_whose_every_level_has_nobody_tells_the_commander_and_dispatchers(
+    client, demo, fire_incident, no_chief
+):
+    no_chief()
     task = medical(fire_incident)
     plan = {
         "policy": "chiefs only",
@@ -254,8 +247,8 @@ def test_a_policy_whose_every_level_has_nobody_tells_the_commander_and_dispatche
     ) in page
 
 
-def test_with_no_chief_no_commander_and_no_dispatcher_the_administrators_hear_of_it(demo, fire_incident):
-    no_chief(demo)
+def test_with_no_chief_no_commander_and_no_dispatcher_the_administrators_hear_of_it(demo, fire_incident, no_chief):
+    no_chief()
     for name in ("commander", "dispatcher"):
         demo.users[name].groups.clear()
     task = medical(fire_incident)

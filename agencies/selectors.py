@@ -14,6 +14,17 @@ def agencies_active() -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True)
 
 
+def active_agencies_by_code(codes) -> dict[str, Agency]:
+    """{code: agency} for those of `codes` (strings) that name an active agency; the others are absent.
+    The one lookup of agencies by code (services, the API, the pages' forms)."""
+    return {agency.code: agency for agency in agencies_active().filter(code__in=list(codes))}
+
+
+def active_agency(code: str) -> Agency | None:
+    """The active agency with this code, or None."""
+    return active_agencies_by_code([code]).get(code)
+
+
 def agency_memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
     """The user's own active memberships, their agency joined."""
     if not user.is_authenticated:

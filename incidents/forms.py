@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from linkage.numbers import COORDINATE_LIMITS, coordinate
+from linkage.numbers import COORDINATE_LIMITS, both_or_neither, coordinate
 
 from .models import TEXT_LIMITS, IncidentKind, Severity
 from .transitions import PROGRESS_STATUSES
@@ -75,8 +75,10 @@ class IncidentOpenForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            self.add_error("latitude", _("Give both latitude and longitude, or neither."))
+        try:
+            both_or_neither(data.get("latitude"), data.get("longitude"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
         if not data.get("title") and data.get("kind"):
             # Stored, then sent in SMS and e-mail to everyone: in the site's language, not the
             # language of the dispatcher's page.

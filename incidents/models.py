@@ -397,6 +397,11 @@ class Assignment(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_ASSIGNMENT_STATUSES
 
+    def overdue_at(self, now) -> bool:
+        """"Overdue", the one definition (board counts, page marks): still pending at or after `accept_by`.
+        Pages' scripts only format the time of what the server marks."""
+        return self.status == AssignmentStatus.PENDING and self.accept_by <= now
+
 
 class TimelineKind(models.TextChoices):
     INCIDENT_OPENED = "incident_opened", _("Incident opened")

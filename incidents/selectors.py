@@ -10,15 +10,25 @@ from decimal import Decimal
 from statistics import median
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Prefetch, Q, QuerySet, When
+from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import Agency, Membership
 from agencies.selectors import on_duty
 
-from .models import OPEN_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Incident, IncidentStatus, TimelineEntry
+from .models import (
+    OPEN_ASSIGNMENT_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Incident,
+    TimelineEntry,
+)
 from .roles import can_view_all_incidents, is_commander, is_dispatcher
+from .transitions import require
 
 
 def incidents_visible_to(user: AbstractBaseUser) -> QuerySet[Incident]:
@@ -34,6 +44,35 @@ def can_view_incident(user: AbstractBaseUser, incident: Incident) -> bool:
     return incidents_visible_to(user).filter(pk=incident.pk).exists()
 
 
+def _visible_one(queryset: QuerySet, pk):
+    """The row `pk` of `queryset`, or Http404: a missing row, one the user may not see, and an id that is
+    not an id (text, too large for the column) look the same."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def access_incident(user: AbstractBaseUser, pk, *, perm: str | None = None) -> Incident:
+    """The incident `pk` as `user` may see it (commander and opener loaded), else Http404 (DESIGN: a
+    forbidden object answers 404). With `perm` (transitions.DISPATCH, COMMAND), a user who may see it
+    but lacks the permission gets PermissionDenied with that permission's one sentence."""
+    incident = _visible_one(incidents_visible_to(user).select_related("commander", "created_by"), pk)
+    if perm is not None:
+        require(user, perm, incident)
+    return incident
+
+
+def access_assignment(user: AbstractBaseUser, pk, *, perm: str | None = None) -> Assignment:
+    """The assignment `pk` (with its incident and agency) if `user` may see its incident, else Http404.
+    With `perm` (transitions.ACT_ON_ASSIGNMENT, an object permission, or DISPATCH), PermissionDenied
+    with that permission's one sentence when the user may see it but not do that."""
+    assignment = _visible_one(assignments_visible_to(user), pk)
+    if perm is not None:
+        require(user, perm, assignment)
+    return assignment
+
+
 def incident_list(user: AbstractBaseUser, *, statuses=None) -> QuerySet[Incident]:
     """Incidents for a list page: each with its assignments and their agencies, in three queries."""
     incidents = incidents_visible_to(user)
@@ -45,7 +84,7 @@ def incident_list(user: AbstractBaseUser, *, statuses=None) -> QuerySet[Incident
 
 
 def active_incidents(user: AbstractBaseUser) -> QuerySet[Incident]:
-    return incident_list(user, statuses=[IncidentStatus.ACTIVE, IncidentStatus.CONTAINED])
+    return incident_list(user, statuses=OPEN_INCIDENT_STATUSES)
 
 
 def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
@@ -78,8 +117,8 @@ def agency_dashboard(user: AbstractBaseUser, agency: Agency, *, since) -> QueryS
 
     Pending first, the nearest deadline on top; then the tasks under way; then the finished ones.
     """
-    open_incident = Q(incident__status__in=[IncidentStatus.ACTIVE, IncidentStatus.CONTAINED])
-    open_task = Q(status__in=[status.value for status in OPEN_ASSIGNMENT_STATUSES])
+    open_incident = Q(incident__status__in=OPEN_INCIDENT_STATUSES)
+    open_task = Q(status__in=OPEN_ASSIGNMENT_STATUSES)
     under_way = open_task & open_incident
     lately = (
         Q(created_at__gte=since)
@@ -164,7 +203,7 @@ def similar_incidents(
     candidates = incidents_visible_to(user).filter(
         kind=kind,
         exercise=bool(exercise),
-        status__in=[IncidentStatus.ACTIVE, IncidentStatus.CONTAINED],
+        status__in=OPEN_INCIDENT_STATUSES,
         created_at__gte=now - since,
         latitude__gte=Decimal(f"{lat - dlat:.6f}"),
         latitude__lte=Decimal(f"{lat + dlat:.6f}"),

@@ -1,9 +1,10 @@
 """Every change to incidents and assignments: one function per transition.
 
-Each runs in one transaction, locks the row it changes, checks the move against the tables below,
-writes the row and one timeline entry per change, and stamps the time. Nothing else in Linkage sets
-a status.
-"""
+Each runs in one transaction, locks the row it changes, checks the move with `transitions.guard` (the
+tables of incidents/transitions.py: which moves, who may make them, the time each stamps), writes the
+row and one timeline entry per change, and stamps the time. Nothing else in Linkage sets a status.
+Each docstring says who hears of the change: every timeline entry is a live event (events.py), and
+some changes also notify people and webhooks (notices.py)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -17,15 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agencies.models import Agency, AgencyKind
+from agencies.selectors import active_agencies_by_code
 from linkage.bilingual import both
+from linkage.numbers import both_or_neither
 from linkage.text import clean_text
 from notifications.services import withdraw
 
-from . import notices
+from . import notices, transitions
 from .errors import TransitionError
 from .escalation import escalation_cause
 from .models import (
     OPEN_ASSIGNMENT_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    TEXT_LIMITS,
     Assignment,
     AssignmentStatus,
     EscalationPolicy,
@@ -41,70 +46,18 @@ from .timeline import person, timeline_add, timeline_add_many, timeline_entry
 
 A = AssignmentStatus
 I = IncidentStatus  # noqa: E741
-
-# The allowed moves, as data. Anything not listed raises TransitionError.
-INCIDENT_MOVES: dict[str, set[str]] = {
-    I.ACTIVE: {I.CONTAINED, I.CANCELLED},
-    I.CONTAINED: {I.CLOSED, I.CANCELLED},
-    I.CLOSED: {I.ACTIVE},
-    I.CANCELLED: set(),
-}
-ASSIGNMENT_MOVES: dict[str, set[str]] = {
-    A.PENDING: {A.ACCEPTED, A.DECLINED, A.CANCELLED},
-    A.ACCEPTED: {A.EN_ROUTE, A.CANCELLED},
-    A.EN_ROUTE: {A.ON_SCENE, A.CANCELLED},
-    A.ON_SCENE: {A.COMPLETED, A.CANCELLED},
-    A.COMPLETED: set(),
-    A.DECLINED: set(),
-    A.CANCELLED: set(),
-}
-# The statuses a liaison reports through `assignment_progress`.
-PROGRESS_STATUSES = (A.EN_ROUTE, A.ON_SCENE, A.COMPLETED)
-
-INCIDENT_STAMP = {
-    I.CONTAINED: "contained_at",
-    I.CLOSED: "closed_at",
-    I.CANCELLED: "cancelled_at",
-    I.ACTIVE: "reopened_at",
-}
-ASSIGNMENT_STAMP = {
-    A.ACCEPTED: "accepted_at",
-    A.EN_ROUTE: "en_route_at",
-    A.ON_SCENE: "on_scene_at",
-    A.COMPLETED: "completed_at",
-    A.DECLINED: "declined_at",
-    A.CANCELLED: "cancelled_at",
-}
-
-TEXT_LIMIT = 5000
-
-
-def _check_move(moves: dict[str, set[str]], current: str, target: str, what: str) -> None:
-    if target not in moves.get(current, set()):
-        labels = {**dict(IncidentStatus.choices), **dict(AssignmentStatus.choices)}
-        raise TransitionError(
-            _("%(what)s is %(current)s and cannot become %(target)s.")
-            % {"what": what, "current": labels[current], "target": labels[target]},
-            current=current,
-            target=target,
-        )
-
-
-def _require(user: AbstractBaseUser | None, perm: str, obj=None) -> None:
-    """`user` None is the system itself (the escalation sweep, an import); people need the permission."""
-    if user is None:
-        return
-    if not user.is_authenticated or not user.has_perm(perm, obj):
-        raise PermissionDenied(_("You may not do this."))
-
+PROGRESS_STATUSES = transitions.PROGRESS_STATUSES
 
 # Free text kept on one line; every other field (description, note, reason, text) may hold newlines.
 ONE_LINE_FIELDS = frozenset({"title", "address", "task"})
 
 
-def _clean_text(value, *, field: str, required: bool, limit: int = TEXT_LIMIT) -> str:
-    """linkage.text.clean_text: NFC, no invisible edges, nothing-visible refused (ValidationError)."""
-    return clean_text(value, field=field, required=required, limit=limit, multiline=field not in ONE_LINE_FIELDS)
+def _clean_text(value, *, field: str, required: bool) -> str:
+    """linkage.text.clean_text: NFC, no invisible edges, nothing-visible refused (ValidationError),
+    at most TEXT_LIMITS[field] characters."""
+    return clean_text(
+        value, field=field, required=required, limit=TEXT_LIMITS[field], multiline=field not in ONE_LINE_FIELDS
+    )
 
 
 # --- Opening an incident --------------------------------------------------------------------
@@ -140,7 +93,7 @@ def _resolve_agencies(agencies) -> list[Agency]:
             codes.append(code)
     if not codes:
         raise ValidationError({"agencies": _("Name at least one agency, or leave it out to follow the plan.")})
-    found = {agency.code: agency for agency in Agency.objects.filter(code__in=codes, is_active=True)}
+    found = active_agencies_by_code(codes)
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise ValidationError({"agencies": _("Unknown agency: %(codes)s.") % {"codes": ", ".join(unknown)}})
@@ -184,19 +137,18 @@ def incident_open(
     `follow_plan=False` with no `agencies` opens it with nobody brought in (a CAP alert of unknown kind):
     the dispatcher chooses.
     """
-    _require(by, "incidents.dispatch_incident")
+    transitions.require(by, transitions.DISPATCH)
     incident = _validated_incident(
         kind=kind,
         severity=severity,
-        title=_clean_text(title, field="title", required=True, limit=200),
+        title=_clean_text(title, field="title", required=True),
         description=_clean_text(description, field="description", required=False),
-        address=_clean_text(address, field="address", required=False, limit=300),
+        address=_clean_text(address, field="address", required=False),
         latitude=latitude,
         longitude=longitude,
         exercise=bool(exercise),
     )
-    if (incident.latitude is None) != (incident.longitude is None):
-        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+    both_or_neither(incident.latitude, incident.longitude)
     if agencies is not None:
         tasks = _tasks_for_agencies(incident.kind, _resolve_agencies(agencies))
     elif not follow_plan:
@@ -312,14 +264,16 @@ def _incident_locked(incident: Incident) -> Incident:
 
 
 def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | None, text: str = "") -> Incident:
+    """The one way an incident's status changes: under its lock, through `transitions.guard` (the
+    INCIDENT table and who may make each move), stamped with the move's time field."""
     with transaction.atomic():
         locked = _incident_locked(incident)
         current = locked.status
-        _check_move(INCIDENT_MOVES, current, target, _("The incident"))
+        move = transitions.guard(locked, target, by)
         now = timezone.now()
         locked.status = target
-        setattr(locked, INCIDENT_STAMP[target], now)
-        locked.save(update_fields=["status", INCIDENT_STAMP[target], "updated_at"])
+        setattr(locked, move.stamp, now)
+        locked.save(update_fields=["status", move.stamp, "updated_at"])
         timeline_add(
             incident=locked,
             kind=TimelineKind.INCIDENT_STATUS,
@@ -327,7 +281,7 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
             text=text,
             data={"from": current, "to": target},
         )
-        if target in (I.CLOSED, I.CANCELLED):
+        if target not in OPEN_INCIDENT_STATUSES:
             open_tasks = (
                 Assignment.objects.select_for_update(no_key=True, of=("self",))
                 .filter(incident=locked, status__in=OPEN_ASSIGNMENT_STATUSES)
@@ -345,32 +299,49 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
                         gettext_noop("The incident was %(status)s."),
                         {"status": lambda: str(I(locked.status).label).lower()},
                     ),
+                    cascade=True,
                 )
                 notices.assignment_cancelled_with_incident(assignment=assignment, incident=locked)
     return locked
 
 
+# Who hears of an incident's move: its timeline entry is an `incident.updated` event to the board,
+# the incident's page and every agency ever on it (events.groups_for), after commit. Closing and
+# cancelling also cancel the open tasks: one `assignment.updated` event each, and each such agency's
+# on-duty liaisons get a notification (in-app, e-mail, SMS) and the webhooks an `assignment.cancelled`
+# (notices.assignment_cancelled_with_incident).
+
+
 def incident_contain(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
-    _require(by, "incidents.command_incident")
+    """active → contained (commanders). Who hears: the `incident.updated` event only (above); no notification.
+
+    Raises PermissionDenied (not a commander) or TransitionError (not active)."""
     return _incident_move(incident=incident, target=I.CONTAINED, by=by)
 
 
 def incident_close(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
-    """Close the incident; the tasks still open are cancelled."""
-    _require(by, "incidents.command_incident")
+    """contained → closed (commanders); the tasks still open are cancelled.
+
+    Who hears: `incident.updated`; per open task `assignment.updated`, a notification to its agency's
+    on-duty liaisons and an `assignment.cancelled` webhook. Raises PermissionDenied or TransitionError."""
     return _incident_move(incident=incident, target=I.CLOSED, by=by)
 
 
 def incident_cancel(*, incident: Incident, by: AbstractBaseUser | None, reason: str = "") -> Incident:
-    """Cancel an incident opened in error (a false alarm, a duplicate); open tasks are cancelled."""
-    _require(by, "incidents.dispatch_incident")
-    reason = _clean_text(reason, field="reason", required=False, limit=1000)
+    """active or contained → cancelled (dispatchers and commanders): an incident opened in error (a false
+    alarm, a duplicate). `reason` (≤ TEXT_LIMITS["reason"]) goes on the timeline; open tasks are cancelled.
+
+    Who hears: as `incident_close`. Raises ValidationError (reason), PermissionDenied or TransitionError."""
+    transitions.require(by, transitions.DISPATCH)
+    reason = _clean_text(reason, field="reason", required=False)
     return _incident_move(incident=incident, target=I.CANCELLED, by=by, text=reason)
 
 
 def incident_reopen(*, incident: Incident, by: AbstractBaseUser | None) -> Incident:
-    """Reopen a closed incident (commanders only). Agencies are brought back in by hand."""
-    _require(by, "incidents.command_incident")
+    """closed → active (commanders). Agencies are brought back in by hand (`assignment_add`).
+
+    Who hears: the `incident.updated` event only; no notification. Raises PermissionDenied or
+    TransitionError."""
     return _incident_move(incident=incident, target=I.ACTIVE, by=by)
 
 
@@ -382,16 +353,16 @@ def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **change
 
     A more serious level brings in the plan's agencies that only apply from that level.
     """
-    _require(by, "incidents.dispatch_incident")
+    transitions.require(by, transitions.DISPATCH)
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
     if "title" in changes:
-        changes["title"] = _clean_text(changes["title"], field="title", required=True, limit=200)
+        changes["title"] = _clean_text(changes["title"], field="title", required=True)
     if "description" in changes:
         changes["description"] = _clean_text(changes["description"], field="description", required=False)
     if "address" in changes:
-        changes["address"] = _clean_text(changes["address"], field="address", required=False, limit=300)
+        changes["address"] = _clean_text(changes["address"], field="address", required=False)
     commander = changes.get("commander")
     if commander is not None and not commander.has_perm("incidents.command_incident"):
         raise ValidationError({"commander": _("This person is not a commander.")})
@@ -406,6 +377,7 @@ def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **change
         before = {field: getattr(locked, field) for field in changes}
         for field, value in changes.items():
             setattr(locked, field, value)
+        both_or_neither(locked.latitude, locked.longitude)
         try:
             locked.full_clean(
                 exclude=["reference", "created_by", "commander"], validate_unique=False, validate_constraints=False
@@ -461,10 +433,10 @@ def assignment_add(
     accept_within_seconds: int | None = None,
 ) -> Assignment:
     """Bring another agency onto an open incident (or one back after it declined)."""
-    _require(by, "incidents.dispatch_incident")
+    transitions.require(by, transitions.DISPATCH)
     if not isinstance(agency, Agency) or not agency.is_active:
         raise ValidationError({"agency": _("Choose an active agency.")})
-    task = _clean_text(task, field="task", required=False, limit=500)
+    task = _clean_text(task, field="task", required=False)
     if accept_within_seconds is not None and (
         not isinstance(accept_within_seconds, int) or not 1 <= accept_within_seconds <= 86_400
     ):
@@ -514,14 +486,16 @@ def _assignment_set_status(
     now,
     text: str = "",
     changes: dict | None = None,
+    cascade: bool = False,
 ) -> TimelineEntry:
-    """Write one checked move of a locked assignment (with `changes` to other fields) and its timeline entry."""
+    """Write one move of a locked assignment (with `changes` to other fields) and its timeline entry:
+    `transitions.guard` checks it (ASSIGNMENT table, who may, the incident still open; with `cascade`,
+    a move the system makes as part of the incident's, only the table) and names the time to stamp."""
     current = assignment.status
-    _check_move(ASSIGNMENT_MOVES, current, target, _("The task"))
+    move = transitions.guard(assignment, target, by, cascade=cascade)
     assignment.status = target
-    stamp = ASSIGNMENT_STAMP[target]
-    setattr(assignment, stamp, now)
-    fields = ["status", stamp]
+    setattr(assignment, move.stamp, now)
+    fields = ["status", move.stamp]
     for field, value in (changes or {}).items():
         setattr(assignment, field, value)
         fields.append(field)
@@ -550,24 +524,37 @@ def _assignment_move(
     target: str,
     by: AbstractBaseUser | None,
     text: str = "",
-    perm: str = "incidents.act_on_assignment",
     changes: dict | None = None,
 ) -> Assignment:
     with transaction.atomic():
         locked = _assignment_locked(assignment)
-        _require(by, perm, locked if perm == "incidents.act_on_assignment" else None)
         _assignment_set_status(locked, target, by=by, now=timezone.now(), text=text, changes=changes)
     return locked
 
 
+# Who hears of a task's move: its timeline entry is an `assignment.updated` event (`assignment.declined`
+# for a decline) to the board, the incident's page and every agency on the incident
+# (events.groups_for), after commit. Moving a pending task also withdraws its escalation notices not
+# yet delivered. All raise PermissionDenied (transitions.refusal) or TransitionError
+# (transitions.guard); a lost race (two accepting at once) is a TransitionError for the second.
+
+
 def assignment_accept(*, assignment: Assignment, by: AbstractBaseUser | None) -> Assignment:
-    """Take the task. Of two people accepting at once, exactly one succeeds; the other gets TransitionError."""
+    """pending → accepted (members of the task's agency): take the task; escalation stops at once.
+
+    Who hears: the `assignment.updated` event; no notification. Of two people accepting at once,
+    exactly one succeeds; the other gets TransitionError."""
     return _assignment_move(assignment=assignment, target=A.ACCEPTED, by=by)
 
 
 def assignment_decline(*, assignment: Assignment, by: AbstractBaseUser | None, reason: str) -> Assignment:
-    reason = _clean_text(reason, field="reason", required=True, limit=1000)
-    with transaction.atomic():  # the dispatchers' notice commits with the decline, or neither does
+    """pending → declined (members of the task's agency), `reason` required (≤ TEXT_LIMITS["reason"]).
+
+    Who hears, loudest of all: the `assignment.declined` event; the dispatchers and the incident's
+    commander get a notification with the reason (in-app, e-mail, SMS) and the webhooks an
+    `assignment.declined` (notices.assignment_declined), committed with the decline or not at all."""
+    reason = _clean_text(reason, field="reason", required=True)
+    with transaction.atomic():
         declined = _assignment_move(
             assignment=assignment, target=A.DECLINED, by=by, text=reason, changes={"decline_reason": reason}
         )
@@ -578,26 +565,34 @@ def assignment_decline(*, assignment: Assignment, by: AbstractBaseUser | None, r
 def assignment_progress(
     *, assignment: Assignment, by: AbstractBaseUser | None, status: str, note: str = ""
 ) -> Assignment:
-    """Report en route, on scene or completed, with an optional note."""
+    """accepted → en_route → on_scene → completed, one step at a time (members of the task's agency),
+    with an optional `note` (≤ TEXT_LIMITS["note"]). `status` not one of PROGRESS_STATUSES is a
+    ValidationError. Who hears: the `assignment.updated` event; no notification."""
     if status not in PROGRESS_STATUSES:
         raise ValidationError({"status": _("Report one of: %(choices)s.") % {"choices": ", ".join(PROGRESS_STATUSES)}})
-    note = _clean_text(note, field="note", required=False, limit=1000)
+    note = _clean_text(note, field="note", required=False)
     return _assignment_move(assignment=assignment, target=status, by=by, text=note)
 
 
 def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, reason: str = "") -> Assignment:
-    """Take an agency off the incident (dispatchers and commanders)."""
-    reason = _clean_text(reason, field="reason", required=False, limit=1000)
-    return _assignment_move(
-        assignment=assignment, target=A.CANCELLED, by=by, text=reason, perm="incidents.dispatch_incident"
-    )
+    """pending, accepted, en_route or on_scene → cancelled (dispatchers and commanders): take an agency
+    off the incident, with an optional `reason` (≤ TEXT_LIMITS["reason"]).
+
+    Who hears: the `assignment.updated` event (the agency's dashboard among its groups); no notification."""
+    reason = _clean_text(reason, field="reason", required=False)
+    return _assignment_move(assignment=assignment, target=A.CANCELLED, by=by, text=reason)
 
 
 # --- Notes ----------------------------------------------------------------------------------
 
 
 def note_add(*, incident: Incident, by: AbstractBaseUser, text: str) -> TimelineEntry:
-    """A note on the shared timeline, from anyone who may see the incident."""
+    """A note on the shared timeline (≤ TEXT_LIMITS["text"]), from anyone who may see the incident, while
+    it is active, contained or closed (the after-action record); a cancelled incident takes none
+    (transitions.guard_note: TransitionError). Someone who may not see it gets PermissionDenied.
+
+    Who hears: a `note.added` event to the board, the incident's page and every agency on it; no
+    notification."""
     if by is None or not can_view_incident(by, incident):
         raise PermissionDenied(_("You may not do this."))
     text = _clean_text(text, field="text", required=True)
@@ -605,4 +600,5 @@ def note_add(*, incident: Incident, by: AbstractBaseUser, text: str) -> Timeline
         # Under the incident's lock like every other write to its timeline, so that one incident's
         # entries commit in the order of their sequence numbers (pages catch up "after seq N").
         locked = _incident_locked(incident)
+        transitions.guard_note(locked)
         return timeline_add(incident=locked, kind=TimelineKind.NOTE, actor=by, text=text)

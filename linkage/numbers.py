@@ -69,3 +69,11 @@ def coordinate_or_none(value, *, axis: Literal["latitude", "longitude"]) -> Deci
         return coordinate(value, axis=axis)
     except NumberError:
         return None
+
+
+def both_or_neither(latitude, longitude) -> None:
+    """A position is both coordinates or neither (values already parsed, None for absent). Raises
+    ValidationError naming `latitude` when only one is given: the one rule for the intake form, the
+    API and the services."""
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})

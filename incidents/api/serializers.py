@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.serializers import AgencyBriefSerializer
@@ -15,7 +16,7 @@ from incidents.models import (
     Severity,
     TimelineEntry,
 )
-from incidents.transitions import PROGRESS_STATUSES
+from incidents.transitions import PROGRESS_STATUSES, available_moves
 from linkage.numbers import NumberError, coordinate
 
 
@@ -55,9 +56,34 @@ class PersonSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.username
 
 
+class MoveSerializer(serializers.Serializer):
+    """One move the caller may make now (incidents/transitions.py): POST to `action`, the state it reaches."""
+
+    action = serializers.CharField(
+        help_text="The POST action: contain, close, cancel, reopen; accept, decline, progress, cancel."
+    )
+    target = serializers.CharField(help_text="The status the move reaches (for progress: the `status` to send).")
+
+
+def _moves(serializer, obj) -> list[dict]:
+    """transitions.available_moves for the request's user; none without a request. `actable` in the
+    context (ids the user may act on, checked in one query for a list) stands for the object permission."""
+    request = serializer.context.get("request")
+    if request is None:
+        return []
+    actable = serializer.context.get("actable")
+    may_act = obj.pk in actable if actable is not None and isinstance(obj, Assignment) else None
+    return [
+        {"action": move.action, "target": move.target} for move in available_moves(obj, request.user, may_act=may_act)
+    ]
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     agency = AgencyBriefSerializer(read_only=True)
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+    moves = serializers.SerializerMethodField(
+        help_text="The moves you may make on this task now: exactly those that would succeed."
+    )
 
     class Meta:
         model = Assignment
@@ -79,15 +105,23 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "decline_reason",
             "escalation_level",
             "escalated_at",
+            "moves",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(MoveSerializer(many=True))
+    def get_moves(self, assignment) -> list[dict]:
+        return _moves(self, assignment)
+
 
 class IncidentAssignmentSerializer(AssignmentSerializer):
-    """An assignment inside its incident: the incident is the parent already."""
+    """An assignment inside its incident: the incident is the parent already. Without `moves` (one
+    permission check per task): `GET /assignments/{id}/` or `/assignments/?incident=` has them."""
+
+    moves = None
 
     class Meta(AssignmentSerializer.Meta):
-        fields = [f for f in AssignmentSerializer.Meta.fields if f not in ("incident", "incident_reference")]
+        fields = [f for f in AssignmentSerializer.Meta.fields if f not in ("incident", "incident_reference", "moves")]
         read_only_fields = fields
 
 
@@ -96,6 +130,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     commander = PersonSerializer(read_only=True, allow_null=True)
     created_by = PersonSerializer(read_only=True, allow_null=True)
     cap_category = serializers.CharField(read_only=True)
+    moves = serializers.SerializerMethodField(
+        help_text="The moves you may make on this incident now: exactly those that would succeed."
+    )
 
     class Meta:
         model = Incident
@@ -121,8 +158,13 @@ class IncidentSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "reopened_at",
             "assignments",
+            "moves",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(MoveSerializer(many=True))
+    def get_moves(self, incident) -> list[dict]:
+        return _moves(self, incident)
 
 
 class IncidentOpenSerializer(serializers.Serializer):

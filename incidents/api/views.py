@@ -8,12 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import Agency
+from agencies.selectors import active_agency
 from incidents import services
 from incidents.cap import DUPLICATE, MAX_BYTES, cap_ingest, incident_to_cap
 from incidents.filters import AssignmentFilter, IncidentFilter
@@ -27,8 +26,16 @@ from incidents.idempotency import (
 )
 from incidents.models import CapMessage, CapOutcome, IdempotencyScope, LinkagePlan
 from incidents.plans import plan_expand
-from incidents.roles import is_dispatcher
-from incidents.selectors import assignments_visible_to, incident_list, similar_incidents, timeline_for
+from incidents.selectors import (
+    access_assignment,
+    access_incident,
+    assignment_ids_actable_by,
+    assignments_visible_to,
+    incident_list,
+    similar_incidents,
+    timeline_for,
+)
+from incidents.transitions import DISPATCH, require
 from linkage.api import E400, E401, E404, E_PAGE, ErrorSerializer, WriteThrottle
 
 from .serializers import (
@@ -92,11 +99,19 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return incident_list(self.request.user).select_related("created_by").order_by("severity", "-created_at", "-id")
 
+    def get_object(self):
+        """The incident in the URL if the user may see it (selectors.access_incident), else 404."""
+        incident = access_incident(self.request.user, self.kwargs["pk"])
+        self.check_object_permissions(self.request, incident)
+        return incident
+
+    def retrieve(self, request, pk=None):
+        return self._fresh(self.get_object())
+
     def _fresh(self, incident) -> Response:
-        """The incident as everyone sees it now, assignments included."""
-        return Response(
-            IncidentSerializer(incident_list(self.request.user).select_related("created_by").get(pk=incident.pk)).data
-        )
+        """The incident as the caller sees it now, assignments included, with the moves they may make."""
+        fresh = incident_list(self.request.user).select_related("created_by").get(pk=incident.pk)
+        return Response(IncidentSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(
         operation_id="incidents_create",
@@ -125,8 +140,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         },
     )
     def create(self, request):
-        if not is_dispatcher(request.user):
-            raise PermissionDenied("Only dispatchers and commanders open incidents.")
+        require(request.user, DISPATCH)
         try:
             key = clean_key(request.headers.get("Idempotency-Key"))
         except IdempotencyKeyInvalid as exc:
@@ -190,8 +204,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def partial_update(self, request, pk=None):
         incident = self.get_object()
-        if not is_dispatcher(request.user):
-            raise PermissionDenied("Only dispatchers and commanders change incidents.")
+        require(request.user, DISPATCH)
         changes = self._valid(IncidentUpdateSerializer, request)
         return self._fresh(services.incident_update(incident=incident, by=request.user, **changes))
 
@@ -242,7 +255,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def add_assignment(self, request, pk=None):
         incident = self.get_object()
         data = self._valid(AssignmentAddSerializer, request)
-        agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
+        agency = active_agency(data["agency"])
         if agency is None:
             return Response({"agency": [_("Unknown agency.")]}, status=status.HTTP_400_BAD_REQUEST)
         assignment = services.assignment_add(
@@ -252,7 +265,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             task=data["task"],
             accept_within_seconds=data["accept_within_seconds"],
         )
-        return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AssignmentSerializer(assignment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         operation_id="incidents_timeline",
@@ -311,6 +326,23 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         return assignments_visible_to(self.request.user).order_by("-created_at", "-id")
 
+    def get_object(self):
+        """The assignment in the URL if the user may see its incident (selectors.access_assignment), else 404."""
+        assignment = access_assignment(self.request.user, self.kwargs["pk"])
+        self.check_object_permissions(self.request, assignment)
+        return assignment
+
+    def get_serializer(self, *args, **kwargs):
+        """A page of tasks checks the caller's permission to act on them in one query (for `moves`)."""
+        if kwargs.get("many") and args:
+            rows = list(args[0])
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "actable": assignment_ids_actable_by(self.request.user, [row.pk for row in rows]),
+            }
+            return super().get_serializer(rows, *args[1:], **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
     def _move(self, service, serializer_class=None, **kwargs) -> Response:
         assignment = self.get_object()
         if serializer_class is not None:
@@ -318,7 +350,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             serializer.is_valid(raise_exception=True)
             kwargs.update(serializer.validated_data)
         moved = service(assignment=assignment, by=self.request.user, **kwargs)
-        return Response(AssignmentSerializer(moved).data)
+        return Response(AssignmentSerializer(moved, context=self.get_serializer_context()).data)
 
     @_write(
         None, AssignmentSerializer, operation_id="assignments_accept", summary="Accept the task (members of its agency)"
@@ -346,6 +378,16 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         return self._move(services.assignment_progress, ProgressSerializer)
+
+    @_write(
+        ReasonSerializer,
+        AssignmentSerializer,
+        operation_id="assignments_cancel",
+        summary="Take the agency off the incident (dispatchers and commanders), with an optional reason",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._move(services.assignment_cancel, ReasonSerializer)
 
 
 @extend_schema_view(
@@ -424,8 +466,7 @@ class CapIngestView(APIView):
         responses={201: CapResultSerializer, 200: CapResultSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        if not is_dispatcher(request.user):
-            raise PermissionDenied("Only dispatchers and commanders take in alerts.")
+        require(request.user, DISPATCH)
         if not isinstance(request.data, bytes) or not request.data:
             return Response({"cap": ["Send a CAP 1.2 alert as application/xml."]}, status=status.HTTP_400_BAD_REQUEST)
         result = cap_ingest(by=request.user, xml=request.data)
@@ -436,6 +477,8 @@ class CapIngestView(APIView):
             "outcome": result.outcome,
             "detail": result.detail,
             "message": CapMessageSerializer(result.message).data,
-            "incident": IncidentSerializer(incident).data if incident is not None else None,
+            "incident": IncidentSerializer(incident, context={"request": request}).data
+            if incident is not None
+            else None,
         }
         return Response(body, status=status.HTTP_201_CREATED if result.opened else status.HTTP_200_OK)

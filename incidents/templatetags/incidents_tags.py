@@ -11,7 +11,8 @@ from agencies.models import Agency, AgencyKind
 from linkage.bilingual import in_language
 
 from ..escalation import escalation_reasons
-from ..models import AssignmentStatus, IncidentKind, IncidentStatus, Severity, TimelineKind
+from ..models import TEXT_LIMITS, Assignment, AssignmentStatus, IncidentKind, IncidentStatus, Severity, TimelineKind
+from ..transitions import moves_by_action
 
 register = template.Library()
 
@@ -95,18 +96,32 @@ def entry_text_shown(entry) -> bool:
     return bool(entry.text) and not missing_agency
 
 
-_NEXT_PROGRESS = {
-    AssignmentStatus.ACCEPTED: AssignmentStatus.EN_ROUTE,
-    AssignmentStatus.EN_ROUTE: AssignmentStatus.ON_SCENE,
-    AssignmentStatus.ON_SCENE: AssignmentStatus.COMPLETED,
-}
+@register.simple_tag(takes_context=True)
+def moves_for(context, obj) -> dict:
+    """The moves the signed-in user may make on `obj` now (transitions.available_moves), by action:
+    `{% moves_for assignment as moves %}{% if moves.accept %}…{{ moves.progress.target_label }}`.
+    A page that checked its tasks' object permission in one query passes the ids as `actable`."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    actable = context.get("actable")
+    if callable(actable):
+        actable = actable()
+    may_act = obj.pk in actable if actable is not None and isinstance(obj, Assignment) else None
+    return moves_by_action(obj, user, may_act=may_act)
+
+
+@register.simple_tag
+def text_limit(field: str) -> int:
+    """The longest text `field` takes (models.TEXT_LIMITS), for a form's maxlength."""
+    return TEXT_LIMITS[field]
 
 
 @register.filter
-def next_progress(assignment):
-    """The report a liaison makes next on a task under way, as (status, label), or None."""
-    status = _NEXT_PROGRESS.get(assignment.status)
-    return (status.value, status.label) if status else None
+def overdue_at(assignment, now) -> bool:
+    """Whether the task is overdue at `now` (Assignment.overdue_at: the one definition)."""
+    return assignment.overdue_at(now or timezone.now())
 
 
 # Icons as inline SVG drawn in the text colour: no emoji font needed (⏰ rendered as a box on machines

@@ -231,7 +231,7 @@ def test_liaison_cannot_act_on_the_other_agencys_task_on_the_same_incident(clien
     html = fire.get(f"/incidents/{fire_incident.pk}/", **EN).content.decode()
     assert f"/assignments/{medical_task.pk}/accept/" not in html  # no button for it
     html = fire.post(f"/assignments/{medical_task.pk}/accept/", follow=True, **EN).content.decode()
-    assert "You may not do this." in html
+    assert "Only members of the task&#x27;s agency may do this." in html
     medical_task.refresh_from_db()
     assert medical_task.status == "pending"
 
@@ -273,7 +273,7 @@ def test_commander_contains_and_closes_from_the_board_and_brings_in_an_agency(cl
 
 def test_dispatcher_may_not_close_and_is_told(client, demo, fire_incident):
     html = as_user(client, demo.dispatcher).post(f"/incidents/{fire_incident.pk}/contain/", follow=True, **EN)
-    assert "You may not do this." in html.content.decode()
+    assert "Only commanders may do this." in html.content.decode()
     fire_incident.refresh_from_db()
     assert fire_incident.status == "active"
 

@@ -103,6 +103,9 @@ def _run(request: HttpRequest, action, *, done: str) -> None:
 # --- Lists ---------------------------------------------------------------------------------
 
 
+INDEX_ROWS = 200  # the newest this many incidents on /incidents/; the header gives the whole count
+
+
 @login_required
 @require_GET
 def incident_index(request: HttpRequest) -> HttpResponse:
@@ -112,11 +115,14 @@ def incident_index(request: HttpRequest) -> HttpResponse:
     # On the page the statuses are checkboxes (the API reads the same filter, as repeated ?status=).
     status = filterset.form.fields["status"]
     status.widget = CheckboxSelectMultiple(choices=status.choices)
-    shown = list(filterset.qs[:200]) if filterset.is_valid() else []
+    valid = filterset.is_valid()
+    shown = list(filterset.qs[:INDEX_ROWS]) if valid else []
+    # The header counts every match, not the rows shown: a capped list says how many it leaves out.
+    total = len(shown) if len(shown) < INDEX_ROWS else filterset.qs.count()
     return render(
         request,
         "incidents/index.html",
-        {"filter": filterset, "incidents": shown, "can_dispatch": is_dispatcher(request.user)},
+        {"filter": filterset, "incidents": shown, "total": total, "can_dispatch": is_dispatcher(request.user)},
     )
 
 

@@ -21,6 +21,7 @@ import json
 import re
 import statistics
 import time
+from html import unescape as html_unescape
 
 from _server import PORT, manage, prepare, start_daphne, stop
 
@@ -56,7 +57,7 @@ client.force_login(get_user_model().objects.get(username="commander"))
 print(client.cookies[settings.SESSION_COOKIE_NAME].value)
 """
 
-REGION = re.compile(r'<[a-z]+[^>]* id="([a-z-]+)" data-region [^>]*hx-trigger="([^"]*)"')
+REGION = re.compile(r'<[a-z]+[^>]* id="([a-z0-9-]+)" data-region hx-get="([^"]*)" hx-trigger="([^"]*)"')
 
 
 class Browser:
@@ -89,14 +90,18 @@ class Browser:
 
 
 def page_costs(browser: Browser, path: str, repeat: int) -> list[dict]:
-    """Per event type: the whole page's cost, and the cost of the regions the event triggers."""
+    """Per event type: the whole page's cost, and the cost of the regions the event triggers. Of the
+    regions kept per object (the board's cards), the first one's: an event names one incident."""
     _size, _elapsed, html = browser.get(path)
-    regions = {
-        name: set(re.findall(r"linkage:([a-z]+\.[a-z]+) from:body", trigger)) for name, trigger in REGION.findall(html)
-    }
+    regions, urls = {}, {}
+    for element_id, url, trigger in REGION.findall(html):
+        name = re.sub(r"-\d+$", "", element_id)
+        if name in regions:
+            continue
+        regions[name] = set(re.findall(r"linkage:([a-z]+\.[a-z]+)(?:\[[^\]]*\])? from:body", trigger))
+        urls[name] = html_unescape(url)
     full = browser.measure(path, repeat)
-    separator = "&" if "?" in path else "?"
-    parts = {name: browser.measure(f"{path}{separator}region={name}", repeat, htmx=True) for name in regions}
+    parts = {name: browser.measure(urls[name], repeat, htmx=True) for name in regions}
     rows = []
     for event in EVENTS:
         hit = [name for name, events in regions.items() if event in events]

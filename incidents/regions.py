@@ -46,30 +46,52 @@ BURST_MS = 150
 
 @dataclass(frozen=True)
 class Region:
+    """`id`: the region's name; `events`: the live event types that change it. A region with a `key`
+    is one of many on its page, one per object (`key="incident"`: a board card per incident): its
+    element id is `<id>-<pk>`, its request names the object (`?region=<id>&incident=<pk>`), and it
+    listens only for events whose envelope names that object. `partial` overrides the template."""
+
     id: str
     events: tuple[str, ...]
+    key: str | None = None
+    partial: str | None = None
 
     @property
     def template(self) -> str:
-        return f"incidents/_{self.id.replace('-', '_')}.html"
+        return self.partial or f"incidents/_{self.id.replace('-', '_')}.html"
 
-    @property
-    def trigger(self) -> str:
+    def element_id(self, pk: int | None = None) -> str:
+        return f"{self.id}-{pk}" if self.key else self.id
+
+    def trigger(self, pk: int | None = None) -> str:
         """The `hx-trigger` value: each event from <body>, bursts debounced, a decline at once."""
+        only = f"[detail.{self.key}&&detail.{self.key}.id=={int(pk)}]" if self.key else ""
         triggers = ["linkage:resync from:body", "linkage:retry"]
         for event in self.events:
             delay = "" if event in AT_ONCE else f" delay:{BURST_MS}ms"
-            triggers.append(f"linkage:{event} from:body{delay}")
+            triggers.append(f"linkage:{event}{only} from:body{delay}")
         return ", ".join(triggers)
+
+    def pk_asked(self, request: HttpRequest) -> int | None:
+        """The object a keyed region's request names (`?incident=<pk>`); BadRequest (400) if missing or
+        not a positive whole number. None for a region without a key."""
+        if not self.key:
+            return None
+        value = request.GET.get(self.key, "")
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+            raise BadRequest(_("This region needs the id of what it shows."))
+        return int(value)
 
 
 def _page(*regions: Region) -> dict[str, Region]:
     return {region.id: region for region in regions}
 
 
-#: `/board/`: the incident cards, the counts above them, the map's markers, the accept-time medians.
+#: `/board/`: the incident cards (the list, when incidents come, go or change order; one card when
+#: its tasks change), the counts above them, the map's markers, the accept-time medians.
 BOARD = _page(
-    Region("board-body", INCIDENT_EVENTS + TASK_EVENTS),
+    Region("board-body", INCIDENT_EVENTS),
+    Region("board-incident", TASK_EVENTS, key="incident", partial="incidents/_board_body.html"),
     Region("board-counts", INCIDENT_EVENTS + TASK_EVENTS),
     Region("board-markers", INCIDENT_EVENTS),
     Region("board-kpis", ("assignment.updated",)),
@@ -106,12 +128,12 @@ def region_asked(request: HttpRequest, page: dict[str, Region]) -> Region | None
     return page[name]
 
 
-def answer_region(response, region: Region | None):
-    """Mark a response: which region it is (socket.js swaps only a response that says so — a login
-    page after a session ended is not a region), and that it varies with `HX-Request`."""
+def answer_region(response, region: Region | None, pk: int | None = None):
+    """Mark a response: which region element it is (socket.js swaps only a response that says so — a
+    login page after a session ended is not a region), and that it varies with `HX-Request`."""
     from django.utils.cache import patch_vary_headers
 
     patch_vary_headers(response, ["HX-Request"])
     if region is not None:
-        response["X-Linkage-Region"] = region.id
+        response["X-Linkage-Region"] = region.element_id(pk)
     return response

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +41,7 @@ from .forms import (
 from .idempotency import FormTokenInvalid, form_token_check, form_token_issue, open_once
 from .models import (
     OPEN_ASSIGNMENT_STATUSES,
+    OPEN_INCIDENT_STATUSES,
     AssignmentStatus,
     IdempotencyKey,
     IdempotencyScope,
@@ -53,16 +54,17 @@ from .regions import answer_region, region_asked
 from .roles import is_commander, is_dispatcher
 from .selectors import (
     accept_times_today,
+    access_assignment,
+    access_incident,
     active_incidents,
     agency_dashboard,
     assignment_ids_actable_by,
-    assignments_visible_to,
     duty_contacts,
     incident_list,
-    incidents_visible_to,
     similar_incidents,
     timeline_for,
 )
+from .transitions import DISPATCH, note_allowed, require
 
 A = AssignmentStatus
 
@@ -71,11 +73,6 @@ def _once(compute):
     """A context value computed when a template first reads it (Django calls a callable context value)
     and then kept: a page region pays only for the queries of what it shows."""
     return functools.cache(compute)
-
-
-def _require_dispatcher(request: HttpRequest) -> None:
-    if not is_dispatcher(request.user):
-        raise PermissionDenied
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -94,8 +91,8 @@ def _run(request: HttpRequest, action, *, done: str) -> None:
         messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
     else:
         messages.success(request, done)
 
@@ -111,7 +108,7 @@ INDEX_ROWS = 200  # the newest this many incidents on /incidents/; the header gi
 def incident_index(request: HttpRequest) -> HttpResponse:
     """Every incident the user may see, filtered by the same FilterSet as the API."""
     incidents = incident_list(request.user).order_by("-created_at")
-    filterset = IncidentFilter(request.GET or {"status": [IncidentStatus.ACTIVE, IncidentStatus.CONTAINED]}, incidents)
+    filterset = IncidentFilter(request.GET or {"status": list(OPEN_INCIDENT_STATUSES)}, incidents)
     # On the page the statuses are checkboxes (the API reads the same filter, as repeated ?status=).
     status = filterset.form.fields["status"]
     status.widget = CheckboxSelectMultiple(choices=status.choices)
@@ -166,7 +163,7 @@ def _plan_context(*, kind, severity, latitude=None, longitude=None, checked=None
 @require_GET
 def incident_plan_preview(request: HttpRequest) -> HttpResponse:
     """The agencies part of the intake form, for the kind and severity chosen so far (htmx swaps it)."""
-    _require_dispatcher(request)
+    require(request.user, DISPATCH)
     kind, severity = request.GET.get("kind", ""), _severity_from(request.GET.get("severity"))
     # A new point on the map keeps the dispatcher's ticks; a new kind or severity is a new plan.
     same_plan = request.GET.get("plan_for") == IncidentOpenForm.plan_key(kind, severity)
@@ -210,7 +207,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     """The intake form. Each rendering carries a one-time token (`form_token`): the first POST with it
     opens the incident, any later or simultaneous POST with it is sent to that same incident; an
     expired or unknown token keeps what was typed and asks to dispatch again with a fresh one."""
-    _require_dispatcher(request)
+    require(request.user, DISPATCH)
     if request.method == "POST":
         data = request.POST
         token = data.get("form_token")
@@ -292,16 +289,12 @@ _TOKEN_UNKNOWN = gettext_lazy(
 # --- The shared incident page ----------------------------------------------------------------
 
 
-def _visible_incident(request: HttpRequest, pk: int):
-    return get_object_or_404(incidents_visible_to(request.user).select_related("commander", "created_by"), pk=pk)
-
-
 @login_required
 @require_GET
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The shared incident page; an htmx request for one of its regions (incidents/regions.py) gets that
     partial alone, and the values below are computed only when a template reads them (`_once`)."""
-    incident = _visible_incident(request, pk)
+    incident = access_incident(request.user, pk)
     region = region_asked(request, regions.INCIDENT)
     user = request.user
     assignments = _once(
@@ -326,7 +319,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_task_count": _once(lambda: sum(1 for a in assignments() if a.is_open)),
             "is_dispatcher": dispatcher,
             "is_commander": commander,
-            "note_form": NoteForm(),
+            "note_form": NoteForm() if note_allowed(incident) else None,
             "severity_form": SeverityForm(initial={"severity": incident.severity}),
             "add_form": _once(lambda: AddAgencyForm(exclude=on_it()) if dispatcher and incident.is_open else None),
             "now": timezone.now(),
@@ -338,7 +331,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _visible_incident(request, pk)
+    incident = access_incident(request.user, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
         _run(
@@ -355,8 +348,8 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def incident_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """contain / close / cancel (with an optional reason) / reopen: the URL admits only these."""
-    incident = _visible_incident(request, pk)
-    move, done = INCIDENT_MOVES[action]
+    incident = access_incident(request.user, pk)
+    move, done = PAGE_ACTIONS[action]
     back = _back(request, reverse("incident-page", args=[incident.pk]))
     extra = {}
     if action == "cancel":
@@ -397,7 +390,8 @@ def _confirmed_reason(request: HttpRequest) -> str | None:
     return reason
 
 
-INCIDENT_MOVES = {
+# The incident page's forms: each action of transitions.INCIDENT, its service and what the page says after.
+PAGE_ACTIONS = {
     "contain": (services.incident_contain, gettext_lazy("Incident contained.")),
     "close": (services.incident_close, gettext_lazy("Incident closed.")),
     "cancel": (services.incident_cancel, gettext_lazy("Incident cancelled.")),
@@ -408,7 +402,7 @@ INCIDENT_MOVES = {
 @login_required
 @require_POST
 def incident_severity(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _visible_incident(request, pk)
+    incident = access_incident(request.user, pk)
     form = SeverityForm(request.POST)
     if form.is_valid():
         _run(
@@ -426,7 +420,7 @@ def incident_severity(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_add_agency(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _visible_incident(request, pk)
+    incident = access_incident(request.user, pk)
     form = AddAgencyForm(request.POST)
     if form.is_valid():
         agency = form.cleaned_data["agency"]
@@ -448,7 +442,7 @@ def incident_add_agency(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assignment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assignment = get_object_or_404(assignments_visible_to(request.user), pk=pk)
+    assignment = access_assignment(request.user, pk)
     by = request.user
     if action == "accept":
         _run(request, lambda: services.assignment_accept(assignment=assignment, by=by), done=_("Task accepted."))
@@ -527,29 +521,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     """For the wall screen: active incidents by severity, every agency's state, the map, the KPIs."""
-    if not (is_commander(request.user) or is_dispatcher(request.user)):
-        raise PermissionDenied
+    require(request.user, DISPATCH)  # dispatchers and commanders
     now = timezone.now()
     region = region_asked(request, regions.BOARD)
     context = {"is_commander": is_commander(request.user), "is_dispatcher": is_dispatcher(request.user), "now": now}
     kpis_only = region is not None and region.id == "board-kpis"
+    card = region.pk_asked(request) if region is not None else None  # one card: region board-incident
     if not kpis_only:
-        context |= _board_cards(request.user, now)
+        context |= _board_cards(request.user, now, only=card)
     if region is None or kpis_only:
         agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
         medians = accept_times_today(now=now)
         context["kpis"] = [(agency, medians.get(agency.pk)) for agency in agencies]
-    response = render(request, region.template if region else "incidents/board.html", context)
-    return answer_region(response, region)
+    # A card whose incident left the board answers empty: the swap removes it.
+    response = render(request, region.template if region else "incidents/board.html", {**context, "card": card})
+    return answer_region(response, region, card)
 
 
-def _board_cards(user, now) -> dict:
-    """The board's incidents (each task marked `overdue`), their counts and map points: three queries."""
-    incidents = list(active_incidents(user).order_by("severity", "created_at")[:500])
+def _board_cards(user, now, *, only: int | None = None) -> dict:
+    """The board's incidents (each task marked `overdue`), their counts and map points: three queries.
+    `only`: that incident's card alone (none if it is not on the board)."""
+    incidents = active_incidents(user) if only is None else active_incidents(user).filter(pk=only)
+    incidents = list(incidents.order_by("severity", "created_at")[:500])
     overdue = escalated = declined = 0
     for incident in incidents:
         for assignment in incident.assignments.all():
-            assignment.overdue = assignment.status == A.PENDING and assignment.accept_by <= now
+            assignment.overdue = assignment.overdue_at(now)
             overdue += assignment.overdue
             escalated += assignment.is_open and assignment.escalation_level > 0
         # A decline counts while nobody of that agency is back on the incident.

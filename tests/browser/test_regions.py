@@ -1,7 +1,7 @@
 """A live event refreshes only the regions it changes, in real Chromium against Daphne and Redis: the
 browser's own requests are counted — a note fetches the incident page's timeline region (not the
-page, not its other regions) and nothing on the board; an accept fetches the board's cards, counts
-and medians, not the page; after the server was away the board catches up through its regions."""
+page, not its other regions) and nothing on the board; an accept fetches that incident's card on the
+board, its counts and medians, not the page; after the server was away the board catches up through its regions."""
 
 import threading
 import time
@@ -95,14 +95,14 @@ def test_a_note_refreshes_the_timeline_region_only(browser, asgi_server, demo, f
     board.locator(f"#assignment-{task.pk}.chip.st-accepted").wait_for(timeout=5000)
     incident.locator(f"#assignment-{task.pk}.task.st-accepted").wait_for(timeout=5000)
     _settle(board)
-    assert on_board.regions() == {"board-body", "board-counts", "board-kpis"}
+    assert on_board.regions() == {"board-incident", "board-counts", "board-kpis"}  # its card, not the list
     assert on_board.pages() == []
     assert on_incident.regions() == {"incident-head", "incident-agencies", "incident-duty", "incident-timeline"}
     assert on_incident.pages() == []
     # One fetch per region for the event, not one per client-side guess.
     assert sorted(url.split("region=")[1] for url in on_board.seen if "region=" in url) == [
-        "board-body",
         "board-counts",
+        f"board-incident&incident={fire_incident.pk}",
         "board-kpis",
     ]
     assert board.evaluate("window.__notReloaded") is True
@@ -125,7 +125,7 @@ def test_a_burst_of_events_is_one_fetch_per_region(browser, asgi_server, demo, f
     board.locator(f"article:has-text('{fire_incident.reference}') li.chip").nth(4).wait_for(timeout=5000)
     _settle(board)
     fetched = [url.split("region=")[1] for url in on_board.seen if "region=" in url]
-    assert sorted(fetched) == ["board-body", "board-counts"], fetched
+    assert sorted(fetched) == ["board-counts", f"board-incident&incident={fire_incident.pk}"], fetched
     context.close()
 
 

@@ -27,7 +27,8 @@ EVERY_ENTRY = (
     }
 )
 EXPECTED_EVENTS = {
-    "board-body": INCIDENT | TASKS,
+    "board-body": INCIDENT,  # incidents come, go, change order
+    "board-incident": TASKS,  # one card: only events naming its incident
     "board-counts": INCIDENT | TASKS,
     "board-markers": INCIDENT,
     "board-kpis": {"assignment.updated"},
@@ -38,7 +39,7 @@ EXPECTED_EVENTS = {
     "dashboard-tasks": INCIDENT | TASKS,
 }
 PAGE_REGIONS = {
-    "/board/": ["board-body", "board-counts", "board-markers", "board-kpis"],
+    "/board/": ["board-counts", "board-body", "board-incident", "board-markers", "board-kpis"],
     "/incidents/{incident}/": ["incident-head", "incident-agencies", "incident-duty", "incident-timeline"],
     "/dashboard/": ["dashboard-tasks"],
 }
@@ -55,7 +56,12 @@ CASES = [
     ("/incidents/{incident}/", "incident-timeline", "fire_liaison", "水枪已出水", 6),
     ("/dashboard/", "dashboard-tasks", "fire_liaison", "居民楼厨房起火", 7),
 ]
-ANY_REGION = re.compile(r'id="((?:board|incident|dashboard)-[a-z]+)" data-region')
+ANY_REGION = re.compile(r'id="([a-z0-9-]+)" data-region')
+
+
+def regions_in(html: str) -> list[str]:
+    """The region elements in this HTML, the board's cards (regions inside board-body) left out."""
+    return [name for name in ANY_REGION.findall(html) if not name.startswith("board-incident-")]
 
 
 def _watched(demo, fire_incident, fire_task):
@@ -77,20 +83,21 @@ def test_each_region_answers_its_partial_alone_to_an_htmx_request(
     assert response["X-Linkage-Region"] == region
     assert "HX-Request" in response["Vary"]
     assert "<html" not in html and "topbar" not in html  # not the page: no layout around it
-    assert ANY_REGION.findall(html) == [region]  # this region, and no other
+    assert regions_in(html) == [region]  # this region, and no other
     assert html.lstrip().startswith("<") and f'id="{region}"' in html.split(">", 1)[0]  # it is the root
     assert shows in html
 
 
 @pytest.mark.parametrize(
-    ("url", "region"), [(url, region) for url, regions in PAGE_REGIONS.items() for region in regions]
+    ("url", "region"),
+    [(url, region) for url, regions in PAGE_REGIONS.items() for region in regions if region != "board-incident"],
 )
 def test_the_hx_target_header_names_the_region_too(client, demo, fire_incident, url, region):
     user = demo.fire_liaison if url == "/dashboard/" else demo.dispatcher
     client.force_login(user)
     response = client.get(url.format(incident=fire_incident.pk), HTTP_HX_TARGET=region, **HTMX)
     assert response.status_code == 200
-    assert ANY_REGION.findall(response.content.decode()) == [region]
+    assert regions_in(response.content.decode()) == [region]
 
 
 def test_a_region_costs_less_than_the_page(client, demo, fire_incident, fire_task, django_assert_max_num_queries):
@@ -101,7 +108,32 @@ def test_a_region_costs_less_than_the_page(client, demo, fire_incident, fire_tas
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     timeline = client.get(url, {"region": "incident-timeline"}, **HTMX)
     assert len(timeline.content) * 4 < len(page.content)
-    assert ANY_REGION.findall(page.content.decode()) == PAGE_REGIONS["/incidents/{incident}/"]
+    assert regions_in(page.content.decode()) == PAGE_REGIONS["/incidents/{incident}/"]
+
+
+def test_a_board_card_answers_alone_and_an_incident_off_the_board_answers_empty(
+    client, demo, fire_incident, fire_task, open_many, django_assert_max_num_queries
+):
+    open_many(5)
+    assignment_accept(assignment=fire_task, by=demo.fire_liaison)
+    client.force_login(demo.commander)
+    card = f"board-incident-{fire_incident.pk}"
+    with django_assert_max_num_queries(6):
+        response = client.get("/board/", {"region": "board-incident", "incident": fire_incident.pk}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and response["X-Linkage-Region"] == card
+    assert ANY_REGION.findall(html) == [card]  # one card: not the other five, not the list around them
+    assert html.strip().startswith("<article") and "居民楼厨房起火" in html and "st-accepted" in html
+    full = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert len(html) * 4 < len(full)
+
+    fire_incident.status = "closed"
+    fire_incident.save(update_fields=["status"])
+    response = client.get("/board/", {"region": "board-incident", "incident": fire_incident.pk}, **HTMX)
+    assert response.status_code == 200 and response.content.decode().strip() == ""  # the swap removes it
+    for bad in ("", "x", "-1", "0", "1.5", "٣", "99999999999999999999"):
+        response = client.get("/board/", {"region": "board-incident", "incident": bad}, **HTMX)
+        assert response.status_code == 400, bad
 
 
 @pytest.mark.parametrize(("url", "username"), [("/board/", "commander"), ("/incidents/{incident}/", "dispatcher")])
@@ -109,10 +141,16 @@ def test_each_region_says_which_live_events_refresh_it(client, demo, fire_incide
     client.force_login(demo.users[username])
     html = client.get(url.format(incident=fire_incident.pk), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for region in PAGE_REGIONS[url]:
-        element = re.search(rf'<[a-z]+[^>]* id="{region}" data-region [^>]*>', html).group(0)
+        element_id = f"{region}-{fire_incident.pk}" if region == "board-incident" else region
+        element = re.search(rf'<[a-z]+[^>]* id="{element_id}" data-region [^>]*>', html).group(0)
         trigger = re.search(r'hx-trigger="([^"]*)"', element).group(1)
-        events = set(re.findall(r"linkage:([a-z]+\.[a-z]+) from:body", trigger))
+        events = set(re.findall(r"linkage:([a-z]+\.[a-z]+)(?:\[[^\]]*\])? from:body", trigger))
         assert events == EXPECTED_EVENTS[region], region
+        if region == "board-incident":  # a card listens only for its own incident's events
+            only = f"[detail.incident&amp;&amp;detail.incident.id=={fire_incident.pk}]"
+            assert trigger.count(only) == len(TASKS)
+            assert f'hx-get="/board/?region=board-incident&amp;incident={fire_incident.pk}"' in element
+            continue
         assert "linkage:resync from:body" in trigger  # after a reconnect that missed something
         # A decline shows at once; the rest of a burst is one fetch.
         for part in trigger.split(", "):

@@ -1,4 +1,8 @@
-"""What every API view shares: errors, throttles, pagination."""
+"""What every API view shares: errors, throttles, pagination.
+
+Imported by every app's API views, so it sits in the lowest layer (pyproject.toml, [tool.importlinter]):
+it knows the errors of that layer (linkage.errors, interop), never an app's.
+"""
 
 import logging
 
@@ -16,8 +20,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.cap import CapTooLarge
-from incidents.errors import TransitionError
+from interop.cap import CapTooLarge
+from linkage.errors import DomainConflict
 
 
 class Conflict(exceptions.APIException):
@@ -33,8 +37,9 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """The domain's errors in HTTP: illegal move 409, bad input 400 with field messages, too big 413."""
-    if isinstance(exc, TransitionError):
+    """The domain's errors in HTTP: a DomainConflict (an illegal move, a lost race) 409, bad input 400
+    with field messages, too big (a body, a CAP message) 413, PermissionDenied 403."""
+    if isinstance(exc, DomainConflict):
         exc = Conflict(detail=exc.message)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -11,5 +11,6 @@ export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-linkage-test-secret-key-not-for-pr
 # Tests talk plain HTTP to the test client and live servers: no HTTPS redirect or secure-only cookies.
 export DJANGO_HTTPS=${DJANGO_HTTPS:-false}
 .venv/bin/python -m ruff check .
+.venv/bin/lint-imports --no-cache  # DESIGN's layers (pyproject.toml, [tool.importlinter])
 .venv/bin/python manage.py collectstatic --noinput -v0
 exec .venv/bin/python -m pytest "$@"

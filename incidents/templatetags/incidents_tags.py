@@ -49,7 +49,7 @@ def _label(status) -> str:
 
 
 @register.simple_tag
-def describe_entry(entry, agencies_by_code=None) -> str:
+def describe_entry(entry) -> str:
     """One line of the timeline in the reader's language, made from the entry's kind and data."""
     data = entry.data or {}
     agency = entry.assignment.agency if entry.assignment_id and entry.assignment else None

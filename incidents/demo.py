@@ -147,16 +147,35 @@ PEOPLE_NAMES = {
 }
 
 
-def _user(username: str, *, first_name: str, last_name: str = "", staff: bool = False, superuser: bool = False):
-    """Create the demo user once; an existing one is left exactly as it is."""
+# The demo people's roles in words, in both languages (never a lazily translated label: it would be
+# frozen into the name in whatever language seed_demo happened to run under).
+ROLE_NAMES = {MemberRole.LIAISON: ("联络员", "liaison"), MemberRole.CHIEF: ("值班长", "duty chief")}
+
+
+def demo_name(chinese: str, english: str) -> str:
+    """A demo person's name, `中文 · English` like the plans' tasks: pages show the reader's half
+    (the `local_text` filter), the API and the admin the whole. Kept in first_name, last_name empty,
+    so get_full_name() is exactly this text."""
+    return f"{chinese} · {english}"
+
+
+def _user(username: str, *, name: tuple[str, str], staff: bool = False, superuser: bool = False):
+    """Create the demo user once, named `demo_name(*name)`. An existing one is left as it is, except a
+    name an earlier seed_demo wrote (the Chinese in first_name and, in last_name, English or
+    "Fire 联络员" and the like, starting with the English word) becomes the bilingual one."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
+    full = demo_name(*name)
     if user is not None:
+        legacy = user.first_name == name[0] and user.last_name.startswith(name[1].split()[0])
+        if legacy:
+            user.first_name, user.last_name = full, ""
+            user.save(update_fields=["first_name", "last_name"])
         return user
     user = User(
         username=username,
-        first_name=first_name,
-        last_name=last_name,
+        first_name=full,
+        last_name="",
         is_staff=staff or superuser,
         is_superuser=superuser,
         email=f"{username}@linkage.invalid",
@@ -223,14 +242,15 @@ def seed_agencies() -> dict[str, Agency]:
 @transaction.atomic
 def seed_people(agencies: dict[str, Agency], *, now: datetime | None = None) -> None:
     ensure_role_groups()
-    _user("admin", first_name="管理员", last_name="Admin", superuser=True)
-    _user("dispatcher", first_name="接警调度员", last_name="Dispatcher").groups.add(Group.objects.get(name=DISPATCHERS))
-    _user("commander", first_name="指挥员", last_name="Commander").groups.add(Group.objects.get(name=COMMANDERS))
+    _user("admin", name=("管理员", "Admin"), superuser=True)
+    _user("dispatcher", name=("接警调度员", "Dispatcher")).groups.add(Group.objects.get(name=DISPATCHERS))
+    _user("commander", name=("指挥员", "Commander")).groups.add(Group.objects.get(name=COMMANDERS))
     windows = _shift_windows(now or timezone.now())
     for number, (kind, agency) in enumerate(agencies.items(), start=1):
         zh, en = PEOPLE_NAMES[kind]
-        for role, role_zh, digit in ((MemberRole.LIAISON, "联络员", 1), (MemberRole.CHIEF, "值班长", 2)):
-            user = _user(f"{kind}_{role}", first_name=f"{zh}{role_zh}", last_name=f"{en} {role.label}")
+        for role, digit in ((MemberRole.LIAISON, 1), (MemberRole.CHIEF, 2)):
+            role_zh, role_en = ROLE_NAMES[role]
+            user = _user(f"{kind}_{role}", name=(f"{zh}{role_zh}", f"{en} {role_en}"))
             membership, _created = Membership.objects.get_or_create(
                 user=user, agency=agency, defaults={"role": role, "phone": f"1380871{number:02d}{digit:02d}"}
             )

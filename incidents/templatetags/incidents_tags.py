@@ -221,7 +221,8 @@ def open_task_count(incident) -> int:
 
 @register.filter
 def local_text(text) -> str:
-    """A text stored as `中文 · English` (plan and assignment tasks) in the reader's language."""
+    """A text stored as `中文 · English` (plan and assignment tasks, texts Linkage wrote itself, people's
+    names: `{{ user.get_full_name|local_text }}`) in the reader's language; any other text as it is."""
     return in_language(text)
 
 

@@ -31,7 +31,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -580,6 +580,7 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
     now = now or timezone.now()
     try:
         with transaction.atomic():
+            _one_at_a_time(alert.sender)
             outcome, detail, incident = _act(alert, by=by, now=now)
             message = CapMessage.objects.create(
                 sender=alert.sender,
@@ -606,6 +607,16 @@ def cap_ingest(*, by: AbstractBaseUser | None, xml: bytes, now: datetime | None 
             raise
         return _duplicate(seen)
     return CapResult(outcome, detail, incident, message)
+
+
+def _one_at_a_time(sender: str) -> None:
+    """Take one sender's messages in one after the other (a transaction-scoped PostgreSQL advisory
+    lock on the sender): two Updates naming the same missed original, or an Update and its original,
+    arriving at once would otherwise each find nothing the other is writing and both open an incident.
+    Taken before any row lock, so it cannot join a lock cycle. Other databases run one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"linkage-cap:{sender}"])
 
 
 def _duplicate(seen: CapMessage) -> CapResult:

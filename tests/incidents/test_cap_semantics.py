@@ -710,3 +710,32 @@ def test_a_degenerate_polygon_still_opens_at_a_point_inside_its_box(demo, polygo
     lons = [Decimal(pair.split(",")[1]) for pair in polygon.split()]
     incident = _fresh(result.incident)
     assert min(lats) <= incident.latitude <= max(lats) and min(lons) <= incident.longitude <= max(lons)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_updates_of_one_missed_original_arriving_at_once_open_one_incident(demo, attempt):
+    import threading
+
+    bodies = [_msg(f"U-{n}", "Update", references=MISSED, sent=f"2026-11-28T10:0{n}:00+08:00") for n in range(3)] + [
+        _msg("KM119-MISSED-000", sent="2026-11-28T09:00:00+08:00")
+    ]
+    start = threading.Barrier(len(bodies))
+    outcomes: list[str] = []
+
+    def take(xml):
+        try:
+            start.wait(timeout=10)
+            outcomes.append(str(_take(demo, xml).outcome))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(xml,)) for xml in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 4
+    assert Incident.objects.count() == 1
+    assert sum(outcome in ("opened", "opened_from_update") for outcome in outcomes) == 1

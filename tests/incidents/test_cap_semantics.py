@@ -739,3 +739,12 @@ def test_updates_of_one_missed_original_arriving_at_once_open_one_incident(demo,
     assert len(outcomes) == 4
     assert Incident.objects.count() == 1
     assert sum(outcome in ("opened", "opened_from_update") for outcome in outcomes) == 1
+
+
+def test_the_incident_page_says_in_chinese_why_a_watch_brought_in_nobody(demo, client):
+    incident = _in(demo, "nws_flood_watch.xml").incident
+    client.force_login(demo.dispatcher)
+    page = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert (
+        "CAP 警报“Flood Watch”是关注、提示或预报（eventCode SAME FLA），不是正在发生的事件：没有调派任何单位。" in page
+    )

@@ -1,6 +1,13 @@
 from django.urls import path, re_path
 
 from . import views
+from .transitions import ASSIGNMENT, INCIDENT
+
+
+def _actions(machine) -> str:
+    """The machine's actions as a URL alternation: the URL admits exactly the moves there are."""
+    return "|".join(sorted({move.action for move in machine.moves}))
+
 
 urlpatterns = [
     path("incidents/", views.incident_index, name="incident-index"),
@@ -11,12 +18,12 @@ urlpatterns = [
     path("incidents/<int:pk>/severity/", views.incident_severity, name="incident-severity"),
     path("incidents/<int:pk>/assignments/", views.incident_add_agency, name="incident-add-agency"),
     re_path(
-        r"^incidents/(?P<pk>[0-9]+)/(?P<action>contain|close|cancel|reopen)/$",
+        rf"^incidents/(?P<pk>[0-9]+)/(?P<action>{_actions(INCIDENT)})/$",
         views.incident_transition,
         name="incident-transition",
     ),
     re_path(
-        r"^assignments/(?P<pk>[0-9]+)/(?P<action>accept|decline|progress|cancel)/$",
+        rf"^assignments/(?P<pk>[0-9]+)/(?P<action>{_actions(ASSIGNMENT)})/$",
         views.assignment_transition,
         name="assignment-transition",
     ),

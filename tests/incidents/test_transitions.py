@@ -408,13 +408,72 @@ def test_task_buttons_are_exactly_the_moves_that_succeed(client, demo, hazmat, s
             assert Assignment.objects.get(pk=task.pk).status == state
 
 
-def test_refusals_say_who_may(demo, hazmat):
-    """One sentence per permission, the same from every door (service, page, API)."""
+def test_refusals_say_who_may(client, api, demo, hazmat):
+    """One sentence per permission, the same from every door: service, page and API."""
     task = hazmat.assignments.get(agency__code="km-fire")
     translation.activate("en")
-    with pytest.raises(PermissionDenied, match="Only commanders may do this."):
+    with pytest.raises(PermissionDenied, match=r"^Only commanders may do this\.$"):
         services.incident_contain(incident=hazmat, by=demo.dispatcher)
-    with pytest.raises(PermissionDenied, match="Only dispatchers and commanders may do this."):
+    with pytest.raises(PermissionDenied, match=r"^Only dispatchers and commanders may do this\.$"):
         services.incident_cancel(incident=hazmat, by=demo.fire_liaison)
-    with pytest.raises(PermissionDenied, match="Only members of the task's agency may do this."):
+    with pytest.raises(PermissionDenied, match=r"^Only members of the task's agency may do this\.$"):
         services.assignment_accept(assignment=task, by=demo.police_liaison)
+
+    client.force_login(demo.dispatcher)
+    page = client.post(f"/incidents/{hazmat.pk}/contain/", follow=True, **EN).content.decode()
+    assert "Only commanders may do this." in page
+    zh = client.post(f"/incidents/{hazmat.pk}/contain/", follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "只有指挥员可以执行此操作。" in zh.content.decode()
+    response = api("dispatcher").post(f"/api/v1/incidents/{hazmat.pk}/contain/", **EN)
+    assert (response.status_code, response.json()["detail"]) == (403, "Only commanders may do this.")
+    for path in ("/api/v1/incidents/", "/api/v1/cap/"):
+        response = api("fire_liaison").post(path, {}, format="json", **EN)
+        assert (response.status_code, response.json()["detail"]) == (
+            403,
+            "Only dispatchers and commanders may do this.",
+        )
+    response = api("police_liaison").post(f"/api/v1/assignments/{task.pk}/accept/", **EN)
+    assert (response.status_code, response.json()["detail"]) == (403, "Only members of the task's agency may do this.")
+    assert Assignment.objects.get(pk=task.pk).status == A.PENDING
+    assert Incident.objects.get(pk=hazmat.pk).status == I.ACTIVE
+
+
+# --- Notes: one rule for service, page and API --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "allowed"), [(I.ACTIVE, True), (I.CONTAINED, True), (I.CLOSED, True), (I.CANCELLED, False)]
+)
+def test_notes_go_on_any_incident_but_a_cancelled_one(client, api, demo, hazmat, state, allowed):
+    """Open or closed (the after-action record): yes. Cancelled (opened in error): no, from every door."""
+    Incident.objects.filter(pk=hazmat.pk).update(status=state)
+    incident = Incident.objects.get(pk=hazmat.pk)
+    notes = TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.NOTE)
+    assert transitions.note_allowed(incident) is allowed
+
+    client.force_login(demo.police_liaison)
+    page = client.get(f"/incidents/{incident.pk}/", **EN).content.decode()
+    assert (f'action="/incidents/{incident.pk}/notes/"' in page) is allowed
+    answer = client.post(f"/incidents/{incident.pk}/notes/", {"text": "东侧路口已封锁"}, follow=True, **EN)
+    response = api("police_liaison").post(f"/api/v1/incidents/{incident.pk}/notes/", {"text": "复核"}, format="json")
+    if allowed:
+        assert response.status_code == 201
+        assert notes.count() == 2
+    else:
+        assert "A Cancelled incident takes no notes." in answer.content.decode()
+        assert response.status_code == 409
+        with pytest.raises(TransitionError):
+            services.note_add(incident=incident, by=demo.dispatcher, text="再记一笔")
+        assert notes.count() == 0
+
+
+# --- The page's actions and the URL are the machine's ------------------------------------------
+
+
+def test_the_incident_page_takes_exactly_the_machines_actions(client, demo, hazmat):
+    from incidents import views
+
+    assert set(views.PAGE_ACTIONS) == set(INCIDENT_ACTION_TARGET)
+    client.force_login(demo.commander)
+    assert client.post(f"/incidents/{hazmat.pk}/explode/").status_code == 404
+    assert client.post(f"/assignments/{hazmat.assignments.first().pk}/explode/").status_code == 404

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LinkageConfig(AppConfig):
+    # Two AppConfigs live in this module: without `default`, Django would pick neither for "linkage"
+    # and ready() (which ends API tokens on a new password) would never run.
+    default = True
     name = "linkage"
     verbose_name = "Linkage"
 

@@ -33,7 +33,7 @@ BODY = {
 
 def post(client, body=None, *, key=None):
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-    return client.post("/api/v1/incidents/", body or BODY, format="json", **headers)
+    return client.post("/api/v1/incidents/", body or BODY, format="json", **headers, **EN)  # messages in English
 
 
 # --- API: Idempotency-Key ---------------------------------------------------------------------

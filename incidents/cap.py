@@ -57,6 +57,7 @@ from .models import (
     CAP_APPLIED,
     CAP_CATEGORY,
     CAP_SEVERITY,
+    TEXT_LIMITS,
     CapMessage,
     CapOutcome,
     CapReference,
@@ -264,14 +265,15 @@ def _facts(alert: Alert, info: Info) -> dict:
     and, when it has an `<area>`, the place: address (the areas' descriptions, "" when none) with
     latitude and longitude together (None when no area has a shape), so the two never disagree."""
     facts = {
-        "title": _line(info.headline or info.event, 200)
-        or _line(_("CAP alert from %(sender)s") % {"sender": info.sender_name or alert.sender}, 200),
-        "description": _paragraphs(info.description, 5000),
+        "title": _line(info.headline or info.event, TEXT_LIMITS["title"])
+        or _line(_("CAP alert from %(sender)s") % {"sender": info.sender_name or alert.sender}, TEXT_LIMITS["title"]),
+        "description": _paragraphs(info.description, TEXT_LIMITS["description"]),
     }
     if info.severity in SEVERITY_FOR_CAP:
         facts["severity"] = SEVERITY_FOR_CAP[info.severity]
     if info.areas:
-        facts["address"] = _line("; ".join(area.description for area in info.areas if area.description), 300)
+        described = "; ".join(area.description for area in info.areas if area.description)
+        facts["address"] = _line(described, TEXT_LIMITS["address"])
         facts["latitude"], facts["longitude"] = area_point(info.areas) or (None, None)
     return facts
 

@@ -189,7 +189,7 @@ class PlanStep(models.Model):
         LinkagePlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("linkage plan")
     )
     agency_kind = models.CharField(_("agency kind"), max_length=20, choices=AgencyKind.choices)
-    task = models.CharField(_("task"), max_length=500)
+    task = models.CharField(_("task"), max_length=TEXT_LIMITS["task"])
     accept_within_seconds = models.PositiveIntegerField(_("accept within (seconds)"), validators=[MinValueValidator(1)])
     applies_up_to_level = models.PositiveSmallIntegerField(
         _("applies up to level"),

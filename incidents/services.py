@@ -136,6 +136,11 @@ def incident_open(
 
     `follow_plan=False` with no `agencies` opens it with nobody brought in (a CAP alert of unknown kind):
     the dispatcher chooses.
+
+    Who hears: an `incident.created` event and one `assignment.created` per agency brought in, to the
+    board, the incident's page and each of those agencies (their dashboards sound the new task); no
+    notification until a task is overdue (escalation.py). Dispatchers and commanders only
+    (PermissionDenied); bad fields are a ValidationError naming each.
     """
     transitions.require(by, transitions.DISPATCH)
     incident = _validated_incident(
@@ -349,9 +354,12 @@ UPDATABLE_FIELDS = ("title", "description", "severity", "address", "latitude", "
 
 
 def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **changes) -> Incident:
-    """Change an incident's facts — never its status.
+    """Change an incident's facts — never its status (dispatchers and commanders).
 
-    A more serious level brings in the plan's agencies that only apply from that level.
+    A more serious level brings in the plan's agencies that only apply from that level. Who hears: an
+    `incident.updated` event to the board, the incident's page and every agency on it (and
+    `assignment.created` for each agency a higher level brings in); no notification. Raises
+    ValidationError (a field, half a position), PermissionDenied, TransitionError (not open).
     """
     transitions.require(by, transitions.DISPATCH)
     unknown = set(changes) - set(UPDATABLE_FIELDS)
@@ -432,7 +440,11 @@ def assignment_add(
     task: str = "",
     accept_within_seconds: int | None = None,
 ) -> Assignment:
-    """Bring another agency onto an open incident (or one back after it declined)."""
+    """Bring another agency onto an open incident (or one back after it declined); dispatchers and
+    commanders. Who hears: an `assignment.created` event to the board, the incident's page and every
+    agency on it, the new one included (its dashboard sounds the task); no notification until it is
+    overdue. Raises ValidationError, PermissionDenied, TransitionError (closed incident, or the agency
+    already on it)."""
     transitions.require(by, transitions.DISPATCH)
     if not isinstance(agency, Agency) or not agency.is_active:
         raise ValidationError({"agency": _("Choose an active agency.")})

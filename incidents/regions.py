@@ -66,7 +66,9 @@ class Region:
     def trigger(self, pk: int | None = None) -> str:
         """The `hx-trigger` value: each event from <body>, bursts debounced, a decline at once."""
         only = f"[detail.{self.key}&&detail.{self.key}.id=={int(pk)}]" if self.key else ""
-        triggers = ["linkage:resync from:body", "linkage:retry"]
+        # A region kept per object lives inside a list region, whose resync renders it afresh: a
+        # board of 200 cards makes one request on reconnect, not 201.
+        triggers = ["linkage:retry"] if self.key else ["linkage:resync from:body", "linkage:retry"]
         for event in self.events:
             delay = "" if event in AT_ONCE else f" delay:{BURST_MS}ms"
             triggers.append(f"linkage:{event}{only} from:body{delay}")

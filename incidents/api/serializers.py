@@ -63,6 +63,7 @@ class MoveSerializer(serializers.Serializer):
         help_text="The POST action: contain, close, cancel, reopen; accept, decline, progress, cancel."
     )
     target = serializers.CharField(help_text="The status the move reaches (for progress: the `status` to send).")
+    label = serializers.CharField(help_text="The button's words, in the request's language.")
 
 
 def _moves(serializer, obj) -> list[dict]:
@@ -74,7 +75,8 @@ def _moves(serializer, obj) -> list[dict]:
     actable = serializer.context.get("actable")
     may_act = obj.pk in actable if actable is not None and isinstance(obj, Assignment) else None
     return [
-        {"action": move.action, "target": move.target} for move in available_moves(obj, request.user, may_act=may_act)
+        {"action": move.action, "target": move.target, "label": str(move.label)}
+        for move in available_moves(obj, request.user, may_act=may_act)
     ]
 
 

@@ -77,3 +77,16 @@ def test_what_one_may_not_see_is_404_however_the_id_is_written(api, demo, hazmat
         assert fire.get(path).status_code == 404, path
     assert fire.post(f"/api/v1/assignments/{task.pk}/accept/").status_code == 404
     assert fire.post(f"/api/v1/incidents/{crash.pk}/notes/", {"text": "偷看"}, format="json").status_code == 404
+
+
+def test_moves_carry_the_buttons_words_in_the_readers_language(api, demo, hazmat):
+    body = api("commander").get(f"/api/v1/incidents/{hazmat.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert {move["action"]: move["label"] for move in body["moves"]} == {
+        "contain": "宣布已控制",
+        "cancel": "确认取消事件",
+    }
+    body = api("commander").get(f"/api/v1/incidents/{hazmat.pk}/", **EN).json()
+    assert {move["action"]: move["label"] for move in body["moves"]} == {
+        "contain": "Contain",
+        "cancel": "Cancel the incident",
+    }

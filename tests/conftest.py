@@ -139,6 +139,15 @@ def fire_task(fire_incident):
 
 
 @pytest.fixture
+def hazmat_and_crash(demo):
+    """A level III chemical leak (fire, police, medical, environment and traffic on it) and a level IV
+    rear-end crash that fire is not on, in that order."""
+    hazmat = incident_open(by=demo.dispatcher, kind="hazmat", severity=3, title="化工厂泄漏")
+    crash = incident_open(by=demo.dispatcher, kind="traffic_accident", severity=4, title="追尾事故")
+    return hazmat, crash
+
+
+@pytest.fixture
 def open_many(demo):
     """open_many(count) opens `count` level IV building fires (fire and medical on each), titled 火警 0…;
     severities=(1, 2, 3, 4) cycles through the levels instead (more agencies on the serious ones)."""

@@ -27,16 +27,8 @@ from incidents.services import (
 from tests.factories import MembershipFactory, UserFactory
 
 
-@pytest.fixture
-def incidents(demo):
-    """A hazmat incident with fire on it, and a traffic accident without fire."""
-    hazmat = incident_open(by=demo.dispatcher, kind="hazmat", severity=3, title="化工厂泄漏")
-    crash = incident_open(by=demo.dispatcher, kind="traffic_accident", severity=4, title="追尾事故")
-    return hazmat, crash
-
-
-def test_fire_liaison_sees_only_incidents_fire_is_on(demo, incidents):
-    hazmat, crash = incidents
+def test_fire_liaison_sees_only_incidents_fire_is_on(demo, hazmat_and_crash):
+    hazmat, crash = hazmat_and_crash
     liaison = demo.fire_liaison
     assert list(incidents_visible_to(liaison)) == [hazmat]
     assert can_view_incident(liaison, hazmat)
@@ -47,33 +39,33 @@ def test_fire_liaison_sees_only_incidents_fire_is_on(demo, incidents):
     assert set(assignments_visible_to(liaison)) == set(hazmat.assignments.all())
 
 
-def test_an_agency_brought_in_later_starts_seeing_the_incident(demo, incidents):
-    _hazmat, crash = incidents
+def test_an_agency_brought_in_later_starts_seeing_the_incident(demo, hazmat_and_crash):
+    _hazmat, crash = hazmat_and_crash
     assert not can_view_incident(demo.environment_liaison, crash)
     assignment_add(incident=crash, by=demo.commander, agency=demo.agency("km-environment"), task="油品泄漏监测")
     assert can_view_incident(demo.environment_liaison, crash)
 
 
 @pytest.mark.parametrize("username", ["commander", "dispatcher"])
-def test_commanders_and_dispatchers_see_every_incident(demo, incidents, username):
-    assert set(incidents_visible_to(demo.users[username])) == set(incidents)
+def test_commanders_and_dispatchers_see_every_incident(demo, hazmat_and_crash, username):
+    assert set(incidents_visible_to(demo.users[username])) == set(hazmat_and_crash)
 
 
-def test_someone_with_no_role_sees_nothing(demo, incidents):
+def test_someone_with_no_role_sees_nothing(demo, hazmat_and_crash):
     stranger = UserFactory()
     assert list(incidents_visible_to(stranger)) == []
     assert list(assignments_visible_to(stranger)) == []
 
 
-def test_a_member_who_leaves_the_agency_stops_seeing(demo, incidents):
+def test_a_member_who_leaves_the_agency_stops_seeing(demo, hazmat_and_crash):
     membership = Membership.objects.get(user=demo.fire_liaison, agency__code="km-fire")
     membership.is_active = False
     membership.save()
     assert list(incidents_visible_to(demo.fire_liaison.__class__.objects.get(pk=demo.fire_liaison.pk))) == []
 
 
-def test_only_the_agency_acts_on_its_task(demo, incidents):
-    hazmat, _crash = incidents
+def test_only_the_agency_acts_on_its_task(demo, hazmat_and_crash):
+    hazmat, _crash = hazmat_and_crash
     fire_task = hazmat.assignments.get(agency__code="km-fire")
     for outsider in (demo.police_liaison, demo.commander, demo.dispatcher):
         with pytest.raises(PermissionDenied):
@@ -83,8 +75,8 @@ def test_only_the_agency_acts_on_its_task(demo, incidents):
     assert assignment_accept(assignment=fire_task, by=demo.fire_chief).status == AssignmentStatus.ACCEPTED
 
 
-def test_only_commanders_contain_close_and_reopen(demo, incidents):
-    hazmat, _crash = incidents
+def test_only_commanders_contain_close_and_reopen(demo, hazmat_and_crash):
+    hazmat, _crash = hazmat_and_crash
     for person in (demo.dispatcher, demo.fire_liaison, demo.fire_chief):
         with pytest.raises(PermissionDenied):
             incident_contain(incident=hazmat, by=person)
@@ -94,16 +86,16 @@ def test_only_commanders_contain_close_and_reopen(demo, incidents):
         incident_reopen(incident=hazmat, by=demo.dispatcher)
 
 
-def test_liaisons_cannot_open_incidents_or_bring_agencies_in(demo, incidents):
-    hazmat, _crash = incidents
+def test_liaisons_cannot_open_incidents_or_bring_agencies_in(demo, hazmat_and_crash):
+    hazmat, _crash = hazmat_and_crash
     with pytest.raises(PermissionDenied):
         incident_open(by=demo.fire_liaison, kind="other", severity=4, title="x")
     with pytest.raises(PermissionDenied):
         assignment_add(incident=hazmat, by=demo.fire_liaison, agency=demo.agency("km-fire"))
 
 
-def test_notes_only_from_those_who_see_the_incident(demo, incidents):
-    hazmat, crash = incidents
+def test_notes_only_from_those_who_see_the_incident(demo, hazmat_and_crash):
+    hazmat, crash = hazmat_and_crash
     note = note_add(incident=hazmat, by=demo.police_liaison, text="已封锁东侧路口")
     assert note in timeline_for(demo.fire_liaison, hazmat)
     before = TimelineEntry.objects.count()
@@ -112,8 +104,8 @@ def test_notes_only_from_those_who_see_the_incident(demo, incidents):
     assert TimelineEntry.objects.count() == before
 
 
-def test_bringing_an_agency_twice_is_refused(demo, incidents):
-    hazmat, _crash = incidents
+def test_bringing_an_agency_twice_is_refused(demo, hazmat_and_crash):
+    hazmat, _crash = hazmat_and_crash
     with pytest.raises(TransitionError):
         assignment_add(incident=hazmat, by=demo.dispatcher, agency=demo.agency("km-fire"))
     assert hazmat.assignments.filter(agency__code="km-fire").count() == 1
@@ -152,15 +144,15 @@ def test_listing_incidents_takes_the_same_queries_for_5_or_500(demo, open_many, 
     assert listed(demo.police_liaison) == []
 
 
-def test_active_incidents_leave_out_closed_ones(demo, incidents):
-    hazmat, crash = incidents
+def test_active_incidents_leave_out_closed_ones(demo, hazmat_and_crash):
+    hazmat, crash = hazmat_and_crash
     incident_contain(incident=crash, by=demo.commander)
     incident_close(incident=crash, by=demo.commander)
     assert list(active_incidents(demo.commander)) == [hazmat]
     assert Assignment.objects.filter(incident=crash, status=AssignmentStatus.CANCELLED).count() == 2
 
 
-def test_a_new_member_sees_their_agencys_incidents(demo, incidents):
-    hazmat, _crash = incidents
+def test_a_new_member_sees_their_agencys_incidents(demo, hazmat_and_crash):
+    hazmat, _crash = hazmat_and_crash
     newcomer = MembershipFactory(agency=demo.agency("km-fire")).user
     assert list(incidents_visible_to(newcomer)) == [hazmat]

@@ -1,7 +1,4 @@
-import pytest
 from django.urls import reverse
-
-from incidents.services import incident_open
 
 
 def test_login_page_has_username_and_password(client, db):
@@ -29,14 +26,7 @@ def test_wrong_password_is_explained_not_500(client, demo):
     assert 'role="alert"' in response.content.decode()
 
 
-@pytest.fixture
-def two_incidents(demo):
-    hazmat = incident_open(by=demo.dispatcher, kind="hazmat", severity=3, title="氯气泄漏")
-    crash = incident_open(by=demo.dispatcher, kind="traffic_accident", severity=4, title="追尾事故")
-    return hazmat, crash
-
-
-def test_pages_answer_in_chinese_by_default(client, demo, two_incidents):
+def test_pages_answer_in_chinese_by_default(client, demo, hazmat_and_crash):
     client.force_login(demo.commander)
     response = client.get("/board/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.headers["Content-Language"] == "zh-hans"
@@ -44,7 +34,7 @@ def test_pages_answer_in_chinese_by_default(client, demo, two_incidents):
     assert client.get("/board/").headers["Content-Language"] == "zh-hans"  # no header: Chinese
 
 
-def test_admin_lists_agencies_and_incidents(client, demo, two_incidents):
+def test_admin_lists_agencies_and_incidents(client, demo, hazmat_and_crash):
     client.force_login(demo.admin)
     for url in (
         "/admin/agencies/agency/",
@@ -53,19 +43,19 @@ def test_admin_lists_agencies_and_incidents(client, demo, two_incidents):
         "/admin/incidents/linkageplan/",
         "/admin/incidents/escalationpolicy/",
         "/admin/incidents/incident/",
-        f"/admin/incidents/incident/{two_incidents[0].pk}/change/",
+        f"/admin/incidents/incident/{hazmat_and_crash[0].pk}/change/",
         "/admin/incidents/assignment/",
         "/admin/notifications/notification/?status__exact=failed",
         "/admin/notifications/webhookendpoint/",
         f"/admin/agencies/agency/{demo.agency('km-fire').pk}/change/",
-        f"/admin/incidents/linkageplan/{two_incidents[0].assignments.first().plan_step.plan_id}/change/",
+        f"/admin/incidents/linkageplan/{hazmat_and_crash[0].assignments.first().plan_step.plan_id}/change/",
     ):
         assert client.get(url).status_code == 200, url
 
 
-def test_admin_cannot_change_an_incidents_status(client, demo, two_incidents):
+def test_admin_cannot_change_an_incidents_status(client, demo, hazmat_and_crash):
     client.force_login(demo.admin)
-    hazmat = two_incidents[0]
+    hazmat = hazmat_and_crash[0]
     response = client.post(f"/admin/incidents/incident/{hazmat.pk}/change/", {"status": "closed"})
     assert response.status_code == 403
     hazmat.refresh_from_db()

@@ -5,9 +5,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
+from .auth import AdminSignInForm
+
 admin.site.site_header = _("Linkage emergency response")
 admin.site.site_title = _("Linkage administration")
 admin.site.index_title = _("Linkage administration")
+admin.site.login_form = AdminSignInForm  # its password check serialised with the others (linkage/auth.py)
 
 
 class SuperusersOnly:

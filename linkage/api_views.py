@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -9,7 +8,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from .api import E401, ErrorSerializer, TokenThrottle
-from .auth import lockout_message, lockout_seconds, token_expires, token_for, tokens_revoke
+from .auth import authenticate_serialised, lockout_message, lockout_seconds, token_expires, token_for, tokens_revoke
 from .ws_auth import ws_ticket_issue
 
 
@@ -76,7 +75,7 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request._request, **data.validated_data)
+        user = authenticate_serialised(request._request, **data.validated_data)
         if getattr(request._request, "axes_locked_out", False):
             raise SignInLocked()
         if user is None or not user.is_active:

@@ -6,14 +6,29 @@ counts the failures in the database per client address and per username. Past th
 are refused until the cool-off has passed or an administrator deletes the record (admin "Access
 attempts", or `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`). The counters live
 in PostgreSQL, not in the cache: knocking out Redis does not switch the lockout off.
+
+axes checks "locked?" and records a failure in two separate steps; concurrent attempts would all pass
+the check before the first failure is recorded. So every password check runs inside
+`password_check_serialised` (one transaction holding an advisory lock per normalised username and one
+per client address): attempts at one username, or from one address, are checked one after the other
+and axes' count is exact. The three doors use `SignInForm`, `AdminSignInForm` and
+`authenticate_serialised`; `SerialisedChecksOnly`, the first authentication backend, refuses any
+password check that did not come through them, so a new door cannot skip the lock unnoticed.
 """
 
+import contextlib
 import datetime
+import hashlib
 import ipaddress
 import math
+import threading
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -49,6 +64,92 @@ def attempted_username(request: HttpRequest, credentials: dict | None) -> str | 
     else:
         username = request.POST.get("username") if request is not None else None
     return str(username)[:255] if username is not None else None
+
+
+# --- One password check at a time per username and per address --------------------------------
+
+_SERIALISED = "_linkage_password_check_serialised"
+# Embedded (SQLite) mode: one process, so process-local locks do; a fixed set of stripes keeps memory
+# bounded whatever number of usernames an attacker tries.
+_LOCAL_STRIPES = [threading.Lock() for _ in range(1024)]
+
+
+def _lock_key(kind: str, value: str) -> int:
+    """A stable signed 64-bit key (PostgreSQL's advisory-lock key space) for one username or address."""
+    digest = hashlib.blake2b(f"linkage.sign-in.{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def password_check_keys(request: HttpRequest, credentials: dict | None) -> list[int]:
+    """The lock keys of one attempt, in the one order every attempt takes them (ascending, so two
+    attempts can never wait for each other's second lock): its username, case-folded (a coarser lock
+    than axes' count, never a finer one), and its client address (one shared key for a non-address)."""
+    username = (attempted_username(request, credentials) or "").strip().casefold()
+    address = client_address(request) or "unknown"
+    return sorted({_lock_key("username", username), _lock_key("address", address)})
+
+
+@contextlib.contextmanager
+def password_check_serialised(request: HttpRequest, credentials: dict | None):
+    """Run a password check (axes' "locked?", the hash, axes' failure count) while holding the locks of
+    its username and address, in one transaction: concurrent attempts at one username, or from one
+    address, wait for each other, so the eleventh wrong password sees ten counted failures.
+
+    PostgreSQL: `pg_advisory_xact_lock` (released at commit, after axes' count is written). SQLite
+    (embedded, one process): process-local locks. Marks `request` so `SerialisedChecksOnly` lets the
+    check through.
+    """
+    keys = password_check_keys(request, credentials)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(transaction.atomic())
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for key in keys:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        else:
+            for stripe in sorted({key % len(_LOCAL_STRIPES) for key in keys}):
+                stack.enter_context(_LOCAL_STRIPES[stripe])
+        setattr(request, _SERIALISED, True)
+        try:
+            yield
+        finally:
+            setattr(request, _SERIALISED, False)
+
+
+def authenticate_serialised(request: HttpRequest, **credentials):
+    """`django.contrib.auth.authenticate` inside `password_check_serialised`: the user, or None."""
+    with password_check_serialised(request, credentials):
+        return authenticate(request, **credentials)
+
+
+class _SerialisedClean:
+    def clean(self):
+        # A wrong password is a ValidationError: raised inside the transaction it would roll back the
+        # failure axes has just counted. Raised after it has committed instead.
+        with password_check_serialised(self.request, {"username": self.cleaned_data.get("username")}):
+            try:
+                return super().clean()
+            except ValidationError as wrong:
+                refused = wrong
+        raise refused
+
+
+class SignInForm(_SerialisedClean, AuthenticationForm):
+    """The login page's form: Django's, its password check serialised."""
+
+
+class AdminSignInForm(_SerialisedClean, AdminAuthenticationForm):
+    """The admin login's form: Django's, its password check serialised."""
+
+
+class SerialisedChecksOnly:
+    """The first authentication backend: refuses (PermissionDenied, so no other backend runs) a password
+    check that is not inside `password_check_serialised`. Checks nothing else, grants nothing."""
+
+    def authenticate(self, request, **credentials):
+        if request is None or not getattr(request, _SERIALISED, False):
+            raise PermissionDenied("password checks go through linkage.auth.password_check_serialised")
+        return None  # (no get_user: sessions never name this backend, and force_login skips it)
 
 
 def lockout_seconds() -> int:

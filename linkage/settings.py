@@ -219,6 +219,7 @@ LINKAGE_OUTBOX_STALE_SECONDS = env_int("LINKAGE_OUTBOX_STALE_SECONDS", 30)
 
 # --- Auth and permissions -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "linkage.auth.SerialisedChecksOnly",  # refuses a password check outside linkage.auth's lock
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out address or username (below)
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",

@@ -17,6 +17,8 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from .models import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus
+
 #: Every event type of DESIGN's envelope that writes a timeline entry (docs/live.md).
 TIMELINE_EVENTS = (
     "incident.created",
@@ -33,7 +35,8 @@ TIMELINE_EVENTS = (
 )
 #: A task came, moved, escalated or was declined.
 TASK_EVENTS = ("assignment.created", "assignment.updated", "assignment.escalated", "assignment.declined")
-#: A task opened or closed (the open-task count, who is on the incident).
+#: A task opened or closed (the open-task count, who is on the incident): `assignment.updated` counts
+#: only when the task left the open statuses (see WHEN), not on an accept or a progress report.
 TASK_OPEN_EVENTS = ("assignment.created", "assignment.updated", "assignment.declined")
 #: The incident itself: opened, its status or details.
 INCIDENT_EVENTS = ("incident.created", "incident.updated")
@@ -42,6 +45,15 @@ INCIDENT_EVENTS = ("incident.created", "incident.updated")
 #: rest of their burst (five agencies brought in are one fetch per region).
 AT_ONCE = ("assignment.declined",)
 BURST_MS = 150
+
+#: A task's move out of the open statuses (completed, cancelled; a decline has its own event type), as
+#: an htmx event filter on the envelope.
+_CLOSED = [
+    status.value
+    for status in AssignmentStatus
+    if status not in OPEN_ASSIGNMENT_STATUSES and status != AssignmentStatus.DECLINED
+]
+TASK_CLOSED = "(" + "||".join(f"detail.assignment.status=='{status}'" for status in _CLOSED) + ")"
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class Region:
     events: tuple[str, ...]
     key: str | None = None
     partial: str | None = None
+    when: tuple[tuple[str, str], ...] = ()  # (event type, htmx filter): that event counts only then
 
     @property
     def template(self) -> str:
@@ -65,13 +78,16 @@ class Region:
 
     def trigger(self, pk: int | None = None) -> str:
         """The `hx-trigger` value: each event from <body>, bursts debounced, a decline at once."""
-        only = f"[detail.{self.key}&&detail.{self.key}.id=={int(pk)}]" if self.key else ""
+        only = f"detail.{self.key}&&detail.{self.key}.id=={int(pk)}" if self.key else ""
+        conditions = dict(self.when)
         # A region kept per object lives inside a list region, whose resync renders it afresh: a
         # board of 200 cards makes one request on reconnect, not 201.
         triggers = ["linkage:retry"] if self.key else ["linkage:resync from:body", "linkage:retry"]
         for event in self.events:
             delay = "" if event in AT_ONCE else f" delay:{BURST_MS}ms"
-            triggers.append(f"linkage:{event}{only} from:body{delay}")
+            condition = "&&".join(part for part in (only, conditions.get(event, "")) if part)
+            condition = f"[{condition}]" if condition else ""
+            triggers.append(f"linkage:{event}{condition} from:body{delay}")
         return ", ".join(triggers)
 
     def pk_asked(self, request: HttpRequest) -> int | None:
@@ -100,9 +116,9 @@ BOARD = _page(
 )
 #: `/incidents/<id>/`: facts, status and actions; the tasks; who is on duty; the timeline.
 INCIDENT = _page(
-    Region("incident-head", INCIDENT_EVENTS + TASK_OPEN_EVENTS),
+    Region("incident-head", INCIDENT_EVENTS + TASK_OPEN_EVENTS, when=(("assignment.updated", TASK_CLOSED),)),
     Region("incident-agencies", INCIDENT_EVENTS + TASK_EVENTS),
-    Region("incident-duty", TASK_OPEN_EVENTS),
+    Region("incident-duty", TASK_OPEN_EVENTS, when=(("assignment.updated", TASK_CLOSED),)),
     Region("incident-timeline", TIMELINE_EVENTS),
 )
 #: `/dashboard/`: the agency's tasks.

@@ -97,7 +97,8 @@ def test_a_note_refreshes_the_timeline_region_only(browser, asgi_server, demo, f
     _settle(board)
     assert on_board.regions() == {"board-incident", "board-counts", "board-kpis"}  # its card, not the list
     assert on_board.pages() == []
-    assert on_incident.regions() == {"incident-head", "incident-agencies", "incident-duty", "incident-timeline"}
+    # An accept leaves the open-task count and who is on duty as they were: tasks and timeline only.
+    assert on_incident.regions() == {"incident-agencies", "incident-timeline"}
     assert on_incident.pages() == []
     # One fetch per region for the event, not one per client-side guess.
     assert sorted(url.split("region=")[1] for url in on_board.seen if "region=" in url) == [
@@ -106,6 +107,15 @@ def test_a_note_refreshes_the_timeline_region_only(browser, asgi_server, demo, f
         "board-kpis",
     ]
     assert board.evaluate("window.__notReloaded") is True
+
+    # Taking an agency off closes its task: now the open-task count and who is on duty change too.
+    on_incident.clear()
+    medical = fire_incident.assignments.get(agency__code="km-medical")
+    _in_thread(services.assignment_cancel, assignment=medical, by=demo.dispatcher, reason="重复派单")
+    incident.locator(f"#assignment-{medical.pk}.task.st-cancelled").wait_for(timeout=5000)
+    _settle(incident)
+    assert on_incident.regions() == {"incident-head", "incident-agencies", "incident-duty", "incident-timeline"}
+    assert incident.evaluate("window.__notReloaded") is True
     context.close()
 
 

@@ -3,6 +3,7 @@ partial alone, in a few queries, only to whoever may see the page; the region sa
 refresh it."""
 
 import re
+from html import unescape as html_unescape
 
 import pytest
 
@@ -146,6 +147,9 @@ def test_each_region_says_which_live_events_refresh_it(client, demo, fire_incide
         trigger = re.search(r'hx-trigger="([^"]*)"', element).group(1)
         events = set(re.findall(r"linkage:([a-z]+\.[a-z]+)(?:\[[^\]]*\])? from:body", trigger))
         assert events == EXPECTED_EVENTS[region], region
+        if region in ("incident-head", "incident-duty"):  # an accept leaves the open tasks as they were
+            closed = "(detail.assignment.status=='completed'||detail.assignment.status=='cancelled')"
+            assert f"linkage:assignment.updated[{closed}] from:body" in html_unescape(trigger)
         if region == "board-incident":  # a card listens only for its own incident's events
             only = f"[detail.incident&amp;&amp;detail.incident.id=={fire_incident.pk}]"
             assert trigger.count(only) == len(TASKS)

@@ -220,3 +220,68 @@ def test_socket_matrix(demo, fire_incident):
             if person == "anonymous":
                 assert code == 4403, socket_path
     assert seen == wanted
+
+
+# The pages' forms, by what they change (a refused form redirects back with a message, so the status
+# says little): DESIGN's "People and what they do" and "State machines" — members of the task's
+# agency act on it; dispatchers and commanders change an incident's facts and bring agencies in;
+# commanders contain; everyone who sees the incident writes to its timeline. Police, not on the
+# incident, gets 404 and changes nothing; anonymous is sent to sign in. The admin, a superuser, holds
+# every permission (above), a task's object permission included.
+DONE, REFUSED, NOT_FOUND = "done", "refused", 404
+PAGE_FORMS = {
+    #              anonymous police_l   fire_l   fire_chief dispatcher commander admin
+    "note":        (LOGIN,   NOT_FOUND, DONE,    DONE,      DONE,      DONE,     DONE),
+    "severity":    (LOGIN,   NOT_FOUND, REFUSED, REFUSED,   DONE,      DONE,     DONE),
+    "bring_in":    (LOGIN,   NOT_FOUND, REFUSED, REFUSED,   DONE,      DONE,     DONE),
+    "accept":      (LOGIN,   NOT_FOUND, DONE,    DONE,      REFUSED,   REFUSED,  DONE),
+    "contain":     (LOGIN,   NOT_FOUND, REFUSED, REFUSED,   REFUSED,   DONE,     DONE),
+}  # fmt: skip
+
+
+def _form(name, incident, task):
+    """(path, body, whether the change happened) for one of the page forms."""
+    return {
+        "note": (
+            f"/incidents/{incident.pk}/notes/",
+            {"text": "现场风大"},
+            lambda: incident.timeline.filter(text="现场风大").exists(),
+        ),
+        "severity": (
+            f"/incidents/{incident.pk}/severity/",
+            {"severity": "3"},
+            lambda: incident.__class__.objects.get(pk=incident.pk).severity == 3,
+        ),
+        "bring_in": (
+            f"/incidents/{incident.pk}/assignments/",
+            {"agency": "km-traffic"},
+            lambda: incident.assignments.filter(agency__code="km-traffic").exists(),
+        ),
+        "accept": (
+            f"/assignments/{task.pk}/accept/",
+            {},
+            lambda: task.__class__.objects.get(pk=task.pk).status == "accepted",
+        ),
+        "contain": (
+            f"/incidents/{incident.pk}/contain/",
+            {},
+            lambda: incident.__class__.objects.get(pk=incident.pk).status == "contained",
+        ),
+    }[name]
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("form", list(PAGE_FORMS))
+def test_page_form_matrix(client: Client, demo, fire_incident, fire_task, form, person):
+    path, body, happened = _form(form, fire_incident, fire_task)
+    if person != "anonymous":
+        client.force_login(demo.users[person])
+    response = client.post(path, body)
+    want = PAGE_FORMS[form][PEOPLE.index(person)]
+    if want == LOGIN:
+        assert (response.status_code, response.headers.get("Location")) == (302, f"/accounts/login/?next={quote(path)}")
+    elif want == NOT_FOUND:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302 and response.headers["Location"] == f"/incidents/{fire_incident.pk}/"
+    assert happened() is (want == DONE), (form, person)

@@ -162,3 +162,31 @@ def test_similar_incident_nearby_shows_before_dispatch_in_chinese(browser, asgi_
     assert first.reference in text and "刚刚创建，相距 111 米" in text
     assert warning.locator("a").get_attribute("href") == f"/incidents/{first.pk}/"
     page.screenshot(path=screenshots / "intake-similar-zh-hans.png", full_page=True)
+
+
+def test_the_similar_box_follows_the_exercise_box(browser, asgi_server, demo, screenshots):
+    """A drill nearby is no duplicate of a real call; ticking "Exercise" lists it, marked."""
+    drill = incident_open(
+        by=demo.dispatcher,
+        kind="building_fire",
+        severity=3,
+        title="青年路居民楼消防演练",
+        latitude="25.043000",
+        longitude="102.710000",
+        exercise=True,
+    )
+    page = dispatcher_page(browser, asgi_server, demo.dispatcher, "zh-CN")
+    page.goto(f"{asgi_server.url}/incidents/new/")
+    page.select_option("#id_kind", "building_fire")
+    page.fill("#id_longitude", "102.710000")
+    page.fill("#id_latitude", "25.044000")
+    page.locator("#id_latitude").dispatch_event("change")
+    page.locator("#plan input[name=agencies]:checked").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#similar").count() == 0  # a real call: the drill is not its duplicate
+    page.locator("details.more summary").click()
+    page.check("#id_exercise")
+    warning = page.locator("#similar")
+    warning.wait_for()
+    assert drill.reference in warning.inner_text() and warning.locator(".drill-tag").count() == 1
+    page.screenshot(path=screenshots / "intake-similar-drill-zh-hans.png", full_page=True)

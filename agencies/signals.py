@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm
+from rest_framework.authtoken.models import Token
 
 from linkage.consumers import sockets_recheck
 
@@ -92,6 +93,13 @@ def user_saved_recheck_sockets(sender, instance, created: bool, update_fields=No
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_deleted_recheck_sockets")
 def user_deleted_recheck_sockets(sender, instance, **kwargs) -> None:
     _recheck_after_commit({instance.pk})
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="token_deleted_recheck_sockets")
+def token_deleted_recheck_sockets(sender, instance, **kwargs) -> None:
+    """An API token revoked (DELETE /api/v1/auth/token/, the admin, a new password): sockets opened
+    with a ticket asked for with it close."""
+    _recheck_after_commit({instance.user_id})
 
 
 def _users_with(**lookup) -> set[int]:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -117,5 +118,6 @@ class WsTicketView(APIView):
         responses={200: WsTicketResponseSerializer, 401: E401},
     )
     def post(self, request):
-        ticket = ws_ticket_issue(user=request.user)
+        token = request.auth if isinstance(request.auth, Token) else None  # None: a session asked
+        ticket = ws_ticket_issue(user=request.user, token=token)
         return Response({"ticket": ticket, "expires_in": settings.LINKAGE_WS_TICKET_SECONDS})

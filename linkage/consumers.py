@@ -10,7 +10,8 @@ Access is checked at the handshake, and again:
   LINKAGE_SOCKET_MAX_SECONDS, then closes with RENEW and the page reconnects (and so is checked
   afresh, handshake included).
 A socket whose user may no longer have its group, or whose session is gone or belongs to an old
-password, closes with FORBIDDEN and hears nothing more.
+password, or whose ticket was issued against an old password or a revoked or expired API token, closes
+with FORBIDDEN and hears nothing more.
 """
 
 import asyncio
@@ -27,6 +28,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
 from .parsers import loads_limited
+from .ws_auth import ws_ticket_still_valid
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +76,13 @@ def _session_key_of(scope, user) -> str | None:
     return None
 
 
-def _session_still_valid(session_key: str | None, user) -> bool:
-    """As Django checks a session on every request: it still exists, names this user, and carries the
-    hash of their current password (a new password ends every other session, and its sockets)."""
+def _credential_still_valid(session_key: str | None, ticket: dict | None, user) -> bool:
+    """Whatever signed this socket in still holds. A session: as Django checks one on every request (it
+    still exists, names this user, carries the hash of their current password). A ticket: what it was
+    issued against (password hash, active flag, the API token it was asked with; linkage/ws_auth.py).
+    Neither (cannot happen after a handshake): no."""
     if session_key is None:
-        return True  # a ticket opened this socket: tickets are for the handshake only
+        return ticket is not None and ws_ticket_still_valid(ticket, user)
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
     stored = data.get(HASH_SESSION_KEY)
     return (
@@ -92,6 +96,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_id: int | None = None
     session_key: str | None = None
+    ticket: dict | None = None  # the claims of the ticket that opened this socket, if one did
     ended: bool = False
     _watch: asyncio.Task | None = None
 
@@ -105,6 +110,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group, self.user_id = group, user.pk
         self.session_key = await database_sync_to_async(_session_key_of)(self.scope, user)
+        self.ticket = self.scope.get("ws_ticket")
         await self.channel_layer.group_add(access_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -162,7 +168,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
 
     def _group_now(self) -> str | None:
         user = get_user_model()._default_manager.filter(pk=self.user_id, is_active=True).first()
-        if user is None or not _session_still_valid(self.session_key, user):
+        if user is None or not _credential_still_valid(self.session_key, self.ticket, user):
             return None
         return self.group_for(user)
 

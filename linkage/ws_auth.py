@@ -16,7 +16,6 @@ revoked or expired closes it.
 """
 
 import secrets
-
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -58,9 +57,9 @@ def ws_ticket_still_valid(claims: dict, user) -> bool:
         return False
     if "t" not in claims:
         return True
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415 — the app registry is ready by now
+    from rest_framework.authtoken.models import Token  # the app registry is ready by now
 
-    from .auth import token_expires  # noqa: PLC0415 — auth imports the admin forms
+    from .auth import token_expires  # auth imports the admin forms
 
     token = Token.objects.filter(user_id=user.pk).first()
     return (

@@ -26,10 +26,20 @@ def active_agency(code: str) -> Agency | None:
 
 
 def agency_memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
-    """The user's own active memberships, their agency joined."""
+    """The user's own memberships that give the agency's access, their agency joined: active, of an
+    active agency, and the user in the agency's group — the group whose object permissions decide what
+    HTTP shows them (an admin taking the group away ends the access even with the membership left)."""
     if not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(user=user, is_active=True, agency__is_active=True).select_related("agency")
+    return Membership.objects.filter(
+        user=user, is_active=True, agency__is_active=True, agency__group__user=user
+    ).select_related("agency")
+
+
+def can_watch_agency(user: AbstractBaseUser, agency_id) -> bool:
+    """Whether `user` is a member with the agency's access (`agency_memberships_of`): the one rule for
+    the agency dashboard and the /ws/agency/<id>/ socket, at the handshake and at every re-check."""
+    return agency_memberships_of(user).filter(agency_id=agency_id).exists()
 
 
 def agencies_with_roster_visible_to(user: AbstractBaseUser) -> QuerySet[Agency]:

@@ -24,6 +24,20 @@ def agency_saved(sender, instance: Agency, created: bool, **kwargs) -> None:
         assign_perm("agencies.view_roster", instance.group, instance)
 
 
+@receiver(post_save, sender=Agency, dispatch_uid="agency_switched_on_or_off")
+def agency_switched(sender, instance: Agency, created: bool, **kwargs) -> None:
+    """An agency switched off loses every access its group gives (incidents, tasks, roster: HTTP and
+    sockets alike): its members leave the group, which tells their sockets to re-check. Switched on
+    again, its active members are back in it."""
+    if created or instance.group_id is None:
+        return
+    if instance.is_active:
+        users = Membership.objects.filter(agency=instance, is_active=True).values_list("user_id", flat=True)
+        instance.group.user_set.add(*users)
+    else:
+        instance.group.user_set.clear()
+
+
 @receiver(pre_save, sender=Membership)
 def membership_moving(sender, instance: Membership, **kwargs) -> None:
     """A membership moved to another agency (or user) leaves the old agency's group behind."""
@@ -38,7 +52,7 @@ def membership_moving(sender, instance: Membership, **kwargs) -> None:
 @receiver(post_save, sender=Membership)
 def membership_saved(sender, instance: Membership, **kwargs) -> None:
     group = instance.agency.group
-    if instance.is_active:
+    if instance.is_active and instance.agency.is_active:
         instance.user.groups.add(group)
     else:
         instance.user.groups.remove(group)

@@ -5,7 +5,7 @@ closes the handshake. The sockets only listen: changes go through the services (
 come from the one sender in events.py.
 """
 
-from agencies.models import Membership
+from agencies.selectors import can_watch_agency
 from linkage.consumers import GroupConsumer
 
 from .events import BOARD_GROUP, agency_group, incident_group
@@ -27,10 +27,8 @@ class AgencyConsumer(LiveConsumer):
 
     def group_for(self, user) -> str | None:
         agency_id = self.scope["url_route"]["kwargs"]["agency_id"]
-        member = Membership.objects.filter(
-            user=user, agency_id=agency_id, is_active=True, agency__is_active=True
-        ).exists()
-        return agency_group(agency_id) if member or is_commander(user) else None
+        # The dashboard's rule (agencies.selectors), so the socket refuses exactly what HTTP refuses.
+        return agency_group(agency_id) if can_watch_agency(user, agency_id) or is_commander(user) else None
 
 
 class BoardConsumer(LiveConsumer):

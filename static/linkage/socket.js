@@ -12,8 +12,9 @@
    in, or has a <details> open in, is swapped once they are done (`linkage:retry`).
 
    Reconnects: exponential backoff with jitter (0.5 s doubling to 30 s, drawn from the upper half);
-   close code 4000 (the socket's lifetime ended) reconnects at once; 4403 on a socket that had been
-   open (access ended) reloads the page, which then shows what this person may see now. */
+   close code 4000 (the socket's lifetime ended) starts the backoff afresh (0.5–1 s); 4403 on a
+   socket that had been open (access ended) reloads the page, which then shows what this person may
+   see now. */
 (function () {
   "use strict";
   var body = document.body;
@@ -40,11 +41,11 @@
       };
       socket.onclose = function (closing) {
         if (opened && closing.code === 4403) { window.location.reload(); return; }  // access ended
-        if (closing.code === 4000) { attempts = 0; }  // the socket's lifetime: reconnect at once
+        if (closing.code === 4000) { attempts = 0; }  // the socket's lifetime: no backing off
         if (handlers.close) { handlers.close(); }
         attempts += 1;
         var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
-        setTimeout(connect, closing.code === 4000 ? 0 : ceiling / 2 + Math.random() * ceiling / 2);
+        setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
       };
     }
     connect();

@@ -368,6 +368,54 @@ def test_every_admin_changelist_answers_bad_filters_without_a_server_error(demo,
             assert_no_server_error(client.get(change), change)
 
 
+# Date-hierarchy parts outside the calendar: each alone and together (year 0 or 0000 made a 500).
+OUT_OF_RANGE_DATES = [
+    "year=0",
+    "year=0000",
+    "year=00",
+    "year=9999",  # the hierarchy's upper bound, the next year, is past what Python's dates hold
+    "year=9999&month=12&day=31",
+    "year=2026&month=0",
+    "year=2026&month=13",
+    "year=2026&month=99",
+    "year=2026&month=5&day=0",
+    "year=2026&month=5&day=32",
+    "year=2026&month=5&day=00",
+    "month=13",
+    "day=32",
+]
+EDGE_DATES = [  # real parts, odd dates: never a 500, whatever the admin makes of them
+    "year=1",
+    "year=9998",
+    "year=9998&month=12",
+    "year=9998&month=12&day=31",
+    "year=2026&month=2&day=31",
+    "year=2026&month=2&day=29",
+    "year=2024&month=2&day=29",
+    "year=0001&month=01&day=01",
+]
+
+
+def test_admin_date_parts_outside_the_calendar_are_a_400_on_every_date_hierarchy(demo):
+    client = Client(raise_request_exception=False)
+    client.force_login(demo.admin)
+    hierarchies = [
+        (model, model_admin.date_hierarchy)
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.date_hierarchy
+    ]
+    assert hierarchies
+    for model, field in hierarchies:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for query in OUT_OF_RANGE_DATES:
+            query = "&".join(f"{field}__{part}" for part in query.split("&"))
+            response = client.get(f"{url}?{query}")
+            assert response.status_code == 400, (f"{url}?{query}", response.status_code)
+        for query in EDGE_DATES:
+            query = "&".join(f"{field}__{part}" for part in query.split("&"))
+            assert_no_server_error(client.get(f"{url}?{query}"), f"{url}?{query}")
+
+
 # --- Sockets -------------------------------------------------------------------------------------
 
 def handshake(path: str, query: bytes = b"", headers=None) -> tuple[bool, int | None]:

@@ -33,7 +33,17 @@ EMBEDDED = LINKAGE_MODE == "embedded"
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+# A blank key (spaces only) is no key; a short one set by hand is refused outside debug (it signs
+# sessions, tickets and password-reset links: 32 characters at least, 50 or more as Django advises).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or ""
+MIN_SECRET_KEY_LENGTH = 32
+if SECRET_KEY and not SECRET_KEY.strip():
+    SECRET_KEY = ""
+if SECRET_KEY and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH and not DEBUG:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters: set a long random one "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 if not SECRET_KEY:
     if DEBUG or EMBEDDED:
         # Never a fixed key from the source: a random one made on first run, kept in var/ (0600).

@@ -84,3 +84,22 @@ def test_services_mode_still_refuses_to_start_without_a_key(tmp_path):
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
     assert not (tmp_path / "k").exists()
+
+
+@pytest.mark.parametrize("key", [" ", "   \t ", "\n"])
+def test_a_blank_key_is_no_key_in_the_services_mode(tmp_path, key):
+    result = _manage(
+        "check",
+        env_changes={**PRODUCTION, "DJANGO_SECRET_KEY": key, "LINKAGE_SECRET_KEY_FILE": str(tmp_path / "k")},
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["services", "embedded"])
+def test_a_short_key_set_by_hand_is_refused_outside_debug(tmp_path, mode):
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 31, "LINKAGE_MODE": mode}
+    result = _manage("check", env_changes=env, drop=() if mode == "services" else ("REDIS_URL",))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is shorter than 32 characters" in result.stderr
+    assert _manage("check", env_changes={**env, "DJANGO_SECRET_KEY": "x" * 32}).returncode == 0

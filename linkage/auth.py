@@ -209,12 +209,14 @@ def tokens_revoke(*, user_id: int) -> int:
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's `Authorization: Token <key>`, refused (401) once the token is older than LINKAGE_TOKEN_SECONDS."""
+    """DRF's `Authorization: Token <key>`, refused (401) once the token is older than LINKAGE_TOKEN_SECONDS.
+
+    The expired row is kept (it opens nothing), so every later call with it is told "expired", not
+    "invalid"; `token_for` replaces it when its user signs in again."""
 
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
         if timezone.now() >= token_expires(token):
-            token.delete()
             raise AuthenticationFailed(_("This API token has expired: get a new one from POST /api/v1/auth/token/."))
         return user, token
 

@@ -55,6 +55,11 @@ def test_an_expired_token_is_a_401_with_a_clear_message(demo):
     assert response.json()["detail"] == "This API token has expired: get a new one from POST /api/v1/auth/token/."
     chinese = with_token(key).get("/api/v1/incidents/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert chinese.status_code == 401
+    # Every later call says "expired" too, not the generic "invalid token" (the row is kept until a new
+    # token replaces it).
+    for _ in range(2):
+        later = with_token(key).get("/api/v1/incidents/", HTTP_ACCEPT_LANGUAGE="en")
+        assert later.status_code == 401 and "has expired" in later.json()["detail"]
     # Signing in again gives a new, working token.
     fresh = get_token()["token"]
     assert fresh != key

@@ -28,7 +28,6 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
 from .parsers import loads_limited
-from .ws_auth import ws_ticket_still_valid
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +81,8 @@ def _credential_still_valid(session_key: str | None, ticket: dict | None, user) 
     issued against (password hash, active flag, the API token it was asked with; linkage/ws_auth.py).
     Neither (cannot happen after a handshake): no."""
     if session_key is None:
-        return ticket is not None and ws_ticket_still_valid(ticket, user)
+        # {"claims", "still_valid"} put in the scope by linkage.ws_auth (a layer above this module)
+        return ticket is not None and ticket["still_valid"](ticket["claims"], user)
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
     stored = data.get(HASH_SESSION_KEY)
     return (
@@ -96,7 +96,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_id: int | None = None
     session_key: str | None = None
-    ticket: dict | None = None  # the claims of the ticket that opened this socket, if one did
+    ticket: dict | None = None  # the ticket that opened this socket, if one did (linkage/ws_auth.py)
     ended: bool = False
     _watch: asyncio.Task | None = None
 

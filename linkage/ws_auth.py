@@ -10,7 +10,8 @@ new password or deactivation makes every ticket of theirs worthless at once. A t
 an API token also carries a digest of that token. And a random nonce: two tickets asked for in the
 same second differ, so a page may open several sockets at once.
 
-The socket a ticket opened keeps its claims (`scope["ws_ticket"]`) and checks them again on every
+The socket a ticket opened keeps its claims (`scope["ws_ticket"]`, with the function that checks
+them, `ws_ticket_still_valid`) and checks them again on every
 access re-check (linkage/consumers.py): a new password, deactivation, or the token it was asked for
 revoked or expired closes it.
 """
@@ -105,6 +106,10 @@ class TicketAuthMiddleware(BaseMiddleware):
             ticket = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket", [""])[0]
             if ticket:
                 redeemed = await database_sync_to_async(ws_ticket_claims)(ticket)
-                user, claims = redeemed if redeemed else (AnonymousUser(), None)
-                scope = {**scope, "user": user, "ws_ticket": claims}
+                if redeemed:
+                    user, claims = redeemed
+                    ticket_in_scope = {"claims": claims, "still_valid": ws_ticket_still_valid}
+                    scope = {**scope, "user": user, "ws_ticket": ticket_in_scope}
+                else:
+                    scope = {**scope, "user": AnonymousUser()}
         return await super().__call__(scope, receive, send)

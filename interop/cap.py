@@ -202,9 +202,17 @@ def _pairs(parent: Element, name: str) -> list[tuple[str, str]]:
     return [(_text(node, "valueName"), _text(node, "value")) for node in _children(parent, name)]
 
 
+# ASCII decimal syntax only, as linkage/numbers.py's NUMBER_SYNTAX (a layer this package may not
+# import): Decimal() also reads full-width and Arabic-Indic digits and underscores ("1_02"). The words
+# NaN and Infinity are left to the finiteness check below, which names them "outside the globe".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)", re.I)
+
+
 def _coordinate(pair: str, element: str) -> tuple[Decimal, Decimal]:
     try:
         lat_text, lon_text = pair.split(",")
+        if not (_NUMBER.fullmatch(lat_text) and _NUMBER.fullmatch(lon_text)):
+            raise ValueError
         lat, lon = Decimal(lat_text), Decimal(lon_text)
     except (ValueError, InvalidOperation) as exc:
         raise CapError(f"<{element}> holds {pair[:40]!r}, not 'latitude,longitude'.") from exc
@@ -226,6 +234,8 @@ def _circle(text: str) -> Circle:
         raise CapError(f"<circle> must read 'latitude,longitude radius', not {text[:40]!r}.")
     lat, lon = _coordinate(parts[0], "circle")
     try:
+        if not _NUMBER.fullmatch(parts[1]):
+            raise InvalidOperation
         radius = Decimal(parts[1])
     except InvalidOperation as exc:
         raise CapError(f"<circle> radius {parts[1][:20]!r} is not a number.") from exc

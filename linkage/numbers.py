@@ -6,6 +6,7 @@ overflows the context and raises; `float()` of it is `inf`. Every place that tak
 arithmetic, so such input is a 400, never a 500.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Literal
 
@@ -16,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 MAX_NUMBER_TEXT = 40
 COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
 SIX_PLACES = Decimal("0.000001")
+# What a number written as text may look like: ASCII digits, one optional point, an optional exponent.
+# Decimal() itself also reads full-width and Arabic-Indic digits ("１２", "١٢") and underscores ("1_02"),
+# which nobody types as a coordinate and other readers of the same text would not take as a number.
+NUMBER_SYNTAX = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class NumberError(ValidationError):
@@ -25,15 +30,16 @@ class NumberError(ValidationError):
 def finite_decimal(value, *, minimum: int, maximum: int) -> Decimal:
     """`value` (str, int, float or Decimal; never bool) as a finite Decimal within [minimum, maximum].
 
-    Raises NumberError for anything else: NaN, ±Infinity, huge exponents, text that is not a number,
-    text longer than MAX_NUMBER_TEXT, out-of-range values. No arithmetic happens before the range
-    check, so no decimal signal (Overflow, InvalidOperation) can escape.
+    Raises NumberError for anything else: NaN, ±Infinity, huge exponents, text that is not a number
+    in ASCII decimal syntax (NUMBER_SYNTAX: no full-width or Arabic-Indic digits, no underscores, no
+    "NaN"/"Infinity" words), text longer than MAX_NUMBER_TEXT, out-of-range values. No arithmetic
+    happens before the range check, so no decimal signal (Overflow, InvalidOperation) can escape.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise NumberError(_("Enter a number."), code="invalid")
     if isinstance(value, str):
         value = value.strip()
-        if not value or len(value) > MAX_NUMBER_TEXT:
+        if not value or len(value) > MAX_NUMBER_TEXT or not NUMBER_SYNTAX.fullmatch(value):
             raise NumberError(_("Enter a number."), code="invalid")
     try:
         number = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))

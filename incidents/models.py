@@ -361,7 +361,9 @@ class Assignment(models.Model):
         related_name="+",
         verbose_name=_("escalation policy"),
     )
-    escalation_snapshot = models.JSONField(_("escalation snapshot (the policy as dispatched)"), default=dict, blank=True)
+    escalation_snapshot = models.JSONField(
+        _("escalation snapshot (the policy as dispatched)"), default=dict, blank=True
+    )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)

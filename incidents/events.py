@@ -2,8 +2,10 @@
 
 Every change to an incident writes a timeline entry (timeline.py), and every timeline entry is one
 event. `publish` turns entries into DESIGN's JSON envelope inside the transaction (so it carries the
-state as of that change) and sends it to the groups `groups_for` computes — after commit, so a rolled
-back change is never announced. The channel layer delivers at most once: pages resynchronise from
+state as of that change) and, after commit, sends the transaction's events together to the groups
+`groups_for` computes from the committed state — so a rolled back change is never announced, and the
+agencies of an incident opened in the same transaction hear its `incident.created`. The channel
+layer delivers at most once: pages resynchronise from
 the timeline API after the last `seq` they saw.
 """
 
@@ -109,21 +111,32 @@ def envelope(entry: TimelineEntry) -> dict:
 
 
 def publish(entries: list[TimelineEntry]) -> None:
-    """Announce these (saved) entries once the surrounding transaction commits."""
+    """Announce these (saved) entries once the surrounding transaction commits.
+
+    The envelope is built now (the state as of this change); the groups when the events are handed
+    over (`_addressed`), from the committed state: an incident opened with five agencies is announced
+    before its tasks exist, and its `incident.created` must still reach those five agencies."""
     if not entries:
         return
-    agencies_by_incident: dict[int, set[int]] = {entry.incident_id: set() for entry in entries}
+    pending = [(entry.incident_id, envelope(entry)) for entry in entries]
+    if transaction.get_connection().in_atomic_block:
+        _batch_for_this_transaction().extend(pending)
+    else:  # autocommit: the entry is already committed
+        send(_addressed(pending))
+
+
+def _addressed(pending: list[tuple[int, dict]]) -> list[tuple[list[str], dict]]:
+    """(incident id, event) pairs → (groups, event): one query for the agencies on those incidents."""
+    if not pending:
+        return []
+    agencies_by_incident: dict[int, set[int]] = {incident_id: set() for incident_id, _ in pending}
     on_them = Assignment.objects.filter(incident_id__in=agencies_by_incident).values_list("incident_id", "agency_id")
     for incident_id, agency_id in on_them.distinct():
         agencies_by_incident[incident_id].add(agency_id)
-    messages = [
-        (groups_for(incident_id=entry.incident_id, agency_ids=agencies_by_incident[entry.incident_id]), envelope(entry))
-        for entry in entries
+    return [
+        (groups_for(incident_id=incident_id, agency_ids=agencies_by_incident[incident_id]), event)
+        for incident_id, event in pending
     ]
-    if transaction.get_connection().in_atomic_block:
-        _batch_for_this_transaction().extend(messages)
-    else:  # autocommit: the entry is already committed
-        send(messages)
 
 
 def _batch_for_this_transaction() -> list:
@@ -143,7 +156,12 @@ def _batch_for_this_transaction() -> list:
     messages: list = []
 
     def flush() -> None:
-        send(messages)
+        try:
+            addressed = _addressed(messages)
+        except Exception:  # the change is committed; a failed look-up costs the push, not the change
+            logger.exception("live events not addressed (%d); pages will resynchronise", len(messages))
+            return
+        send(addressed)
 
     connection._linkage_live_batch = {"savepoints": savepoints, "messages": messages, "flush": flush}
     transaction.on_commit(flush)

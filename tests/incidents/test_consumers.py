@@ -97,6 +97,33 @@ def test_each_socket_hears_exactly_its_events_and_never_another_agencys(demo, fi
     assert police_heard == ["assignment.created", "note.added"]
 
 
+def test_the_agencies_an_incident_brings_in_hear_it_opened(demo):
+    """incident.created is written before the tasks exist; the agencies' groups are computed when the
+    transaction's events are handed over, so each agency's socket hears the incident first."""
+    fire, police = demo.agency("km-fire").pk, demo.agency("km-police").pk
+    fire_made, police_made = headers(demo.fire_liaison), headers(demo.police_liaison)
+
+    async def scenario():
+        fire_socket = socket(f"/ws/agency/{fire}/", fire_made)
+        police_socket = socket(f"/ws/agency/{police}/", police_made)
+        for communicator in (fire_socket, police_socket):
+            assert (await communicator.connect(timeout=3))[0]
+        incident = await database_sync_to_async(services.incident_open)(
+            by=demo.dispatcher, kind="building_fire", severity=4, title="民房起火"
+        )
+        heard = [await fire_socket.receive_json_from(timeout=3) for _ in range(2)]
+        police_quiet = await police_socket.receive_nothing(timeout=0.5)  # not on a level-IV house fire
+        for communicator in (fire_socket, police_socket):
+            await communicator.disconnect()
+        return incident, heard, police_quiet
+
+    incident, heard, police_quiet = async_to_sync(scenario)()
+    assert [event["type"] for event in heard] == ["incident.created", "assignment.created"]
+    assert heard[0]["incident"]["id"] == incident.pk and heard[0]["incident"]["reference"] == incident.reference
+    assert heard[1]["assignment"]["agency_id"] == fire
+    assert police_quiet
+
+
 def test_another_incident_is_not_heard_on_this_incidents_page(demo, fire_incident):
     other = services.incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="另一起火情")
 

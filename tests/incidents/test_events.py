@@ -262,6 +262,18 @@ def test_agencies_hear_only_incidents_they_are_on(demo, fire_incident, django_ca
     assert [event["type"] for event in police.events()] == ["assignment.created", "note.added"]
 
 
+def test_every_agency_an_incident_brings_in_hears_it_opened(demo, django_capture_on_commit_callbacks):
+    codes = ("km-fire", "km-environment", "km-police", "km-medical", "km-traffic")
+    agencies = {code: Listener(agency_group(demo.agency(code).pk)) for code in codes}
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.incident_open(by=demo.dispatcher, kind="hazmat", severity=2, title="氯气泄漏")
+    for code, listener in agencies.items():
+        heard = listener.events()
+        assert heard[0]["type"] == "incident.created", code
+        assert heard[0]["incident"]["id"] == incident.pk
+        assert [event["type"] for event in heard].count("assignment.created") == 5
+
+
 def test_a_channel_layer_that_is_down_costs_the_push_not_the_change(
     demo, fire_incident, settings, django_capture_on_commit_callbacks
 ):

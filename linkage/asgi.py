@@ -5,6 +5,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linkage.settings")
+# Before the settings load: under ASGI each request's database connection closes when it ends.
+os.environ["LINKAGE_SERVER"] = "asgi"
 # Django must be set up before the routing imports consumers and models.
 django_asgi_app = get_asgi_application()
 

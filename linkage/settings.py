@@ -117,11 +117,23 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# Which server imports these settings: linkage/asgi.py sets "asgi", linkage/wsgi.py "wsgi" (manage.py
+# runserver is Daphne's, so "asgi"); Celery and other commands leave it empty. Django's ASGI handler
+# runs each request's sync code on a thread of its own, so a persistent connection is never reused
+# and never closed there: under ASGI every connection closes at the end of its request (CONN_MAX_AGE 0,
+# whatever DATABASE_CONN_MAX_AGE says). A WSGI worker (gunicorn, sync) holds one connection and keeps
+# it DATABASE_CONN_MAX_AGE seconds (default 60), checked before reuse.
+LINKAGE_SERVER = env_str("LINKAGE_SERVER", "")
+if LINKAGE_SERVER not in {"", "asgi", "wsgi"}:
+    raise ImproperlyConfigured(f"LINKAGE_SERVER must be 'asgi' or 'wsgi', not {LINKAGE_SERVER!r}")
+DATABASE_CONN_MAX_AGE = (
+    0 if LINKAGE_SERVER == "asgi" else env_int("DATABASE_CONN_MAX_AGE", 60 if LINKAGE_SERVER == "wsgi" else 0)
+)
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'var' / 'linkage.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }

@@ -26,6 +26,7 @@ from agencies.selectors import agency_memberships_of
 from linkage.numbers import coordinate_or_none
 
 from . import regions, services
+from .board import board_picture
 from .errors import TransitionError
 from .filters import IncidentFilter
 from .forms import (
@@ -46,7 +47,6 @@ from .models import (
     IdempotencyKey,
     IdempotencyScope,
     IncidentKind,
-    IncidentStatus,
     Severity,
 )
 from .plans import plan_expand
@@ -56,7 +56,6 @@ from .selectors import (
     accept_times_today,
     access_assignment,
     access_incident,
-    active_incidents,
     agency_dashboard,
     assignment_ids_actable_by,
     duty_contacts,
@@ -528,7 +527,7 @@ def board(request: HttpRequest) -> HttpResponse:
     kpis_only = region is not None and region.id == "board-kpis"
     card = region.pk_asked(request) if region is not None else None  # one card: region board-incident
     if not kpis_only:
-        context |= _board_cards(request.user, now, only=card)
+        context |= _board_cards(request.user, now, only=card, region=region.id if region else None)
     if region is None or kpis_only:
         agencies = list(Agency.objects.filter(is_active=True).order_by("code"))
         medians = accept_times_today(now=now)
@@ -538,27 +537,19 @@ def board(request: HttpRequest) -> HttpResponse:
     return answer_region(response, region, card)
 
 
-def _board_cards(user, now, *, only: int | None = None) -> dict:
-    """The board's incidents (each task marked `overdue`), their counts and map points: three queries.
+def _board_cards(user, now, *, only: int | None = None, region: str | None = None) -> dict:
+    """The board's incidents (each task marked `overdue`), their counts over every open incident, the
+    levels and how many are not shown, and the map points: constant queries (incidents/board.py), only
+    those the region asked for needs (`region`: None for the whole page).
     `only`: that incident's card alone (none if it is not on the board)."""
-    incidents = active_incidents(user) if only is None else active_incidents(user).filter(pk=only)
-    incidents = list(incidents.order_by("severity", "created_at")[:500])
-    overdue = escalated = declined = 0
+    cards, counts = region in (None, "board-body", "board-markers"), region in (None, "board-counts")
+    picture = board_picture(user, now, only=only, cards=cards, counts=counts)
+    incidents = picture.get("incidents", [])
     for incident in incidents:
         for assignment in incident.assignments.all():
             assignment.overdue = assignment.overdue_at(now)
-            overdue += assignment.overdue
-            escalated += assignment.is_open and assignment.escalation_level > 0
-        # A decline counts while nobody of that agency is back on the incident.
-        on_it = {a.agency_id for a in incident.assignments.all() if a.is_open}
-        declined += len({a.agency_id for a in incident.assignments.all() if a.status == A.DECLINED} - on_it)
     return {
-        "incidents": incidents,
-        "active_count": sum(1 for incident in incidents if incident.status == IncidentStatus.ACTIVE),
-        "contained_count": sum(1 for incident in incidents if incident.status == IncidentStatus.CONTAINED),
-        "declined_count": declined,
-        "overdue_count": overdue,
-        "escalated_count": escalated,
+        **picture,
         "map_points": [
             {
                 "id": incident.pk,

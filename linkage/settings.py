@@ -282,6 +282,9 @@ AXES_LOCKOUT_CALLABLE = "linkage.auth.lockout_response"
 LINKAGE_TOKEN_SECONDS = env_int("LINKAGE_TOKEN_SECONDS", 30 * 24 * 3600)
 # A socket ticket (POST /api/v1/auth/ws-ticket/, then /ws/...?ticket=) opens one socket within this time.
 LINKAGE_WS_TICKET_SECONDS = env_int("LINKAGE_WS_TICKET_SECONDS", 60)
+# The situation board's screenful of incident cards; past it each severity level keeps an even share
+# and says how many of its older incidents are not shown (incidents/board.py). Counts cover all.
+LINKAGE_BOARD_ROWS = max(env_int("LINKAGE_BOARD_ROWS", 200), 4)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

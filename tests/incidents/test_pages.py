@@ -355,3 +355,82 @@ def test_a_new_map_point_keeps_the_dispatchers_ticks_but_a_new_kind_does_not(cli
     assert 'value="km-fire" checked' in html and 'value="km-police" checked' not in html
     html = dispatcher.get(f"{plan}&kind=flood&severity=2").content.decode()
     assert 'name="plan_for" value="flood:2"' in html and 'value="km-police" checked' in html
+
+
+# --- The board never hides an incident (issue 13) ----------------------------------------------------
+
+
+def _many_open(demo, per_level: dict[int, int]) -> list[Incident]:
+    """Bulk-made active incidents, `per_level` {severity: count}, oldest first, each with a km-fire task
+    pending past its accept_by (so overdue)."""
+    from django.db.models import F
+
+    batch = Incident.objects.count()
+    made = Incident.objects.bulk_create(
+        Incident(
+            reference=f"KM-T-{batch}-{severity}-{n:04d}",
+            kind="building_fire",
+            severity=severity,
+            title=f"批量 {n}",
+            latitude="25.04",
+            longitude="102.71",
+            created_by=demo.dispatcher,
+        )
+        for severity, count in per_level.items()
+        for n in range(count)
+    )
+    # Opened one second apart, in the order made, all before now.
+    last = max(incident.pk for incident in made)
+    earlier = timezone.now() - timedelta(hours=1)
+    Incident.objects.filter(pk__in=[i.pk for i in made]).update(
+        created_at=earlier + (F("pk") - last) * timedelta(seconds=1)
+    )
+    Assignment.objects.bulk_create(
+        Assignment(incident=incident, agency=demo.agency("km-fire"), task="灭火", accept_by=earlier)
+        for incident in made
+    )
+    return made
+
+
+def test_board_rows_give_every_level_a_share():
+    from incidents.board import rows_per_level
+
+    assert rows_per_level({1: 5, 4: 7}, 200) == {1: 5, 4: 7}
+    assert rows_per_level({1: 580, 2: 10, 3: 0, 4: 30}, 200) == {1: 160, 2: 10, 3: 0, 4: 30}
+    assert rows_per_level({1: 600, 2: 600, 3: 600, 4: 600}, 200) == {1: 50, 2: 50, 3: 50, 4: 50}
+    assert sum(rows_per_level({1: 601, 2: 3, 4: 7}, 201).values()) == 201
+
+
+def test_board_counts_every_open_incident_and_shows_the_newest_of_every_level(client, demo, settings):
+    settings.LINKAGE_BOARD_ROWS = 200
+    made = _many_open(demo, {1: 520, 2: 40, 3: 20, 4: 20})
+    newest = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="新的四级火情")
+    html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
+    assert "601 active" in html
+    assert "600 overdue" in html  # every bulk task, not only those of the cards shown
+    assert newest.reference in html
+    for severity in (1, 2, 3, 4):  # the newest of every level is on the board
+        newest_of_level = max((i for i in made if i.severity == severity), key=lambda i: i.pk)
+        assert f">{newest_of_level.reference}<" in html
+    assert f">{made[0].reference}<" not in html  # the oldest level-I one is not…
+    assert "Showing 200 of 601 open incidents: the oldest of each level are not shown." in html  # …and it says so
+    assert "520 open incidents · newest 119 shown, 401 older not shown" in html
+    assert "/incidents/?status=active&amp;status=contained&amp;severity=1" in html
+    assert html.count('class="board-incident ') == 200
+    # Most serious first, newest first within a level.
+    assert (
+        html.index(f">{made[519].reference}<") < html.index(f">{made[518].reference}<") < html.index(newest.reference)
+    )
+    zh = client.get("/board/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "显示 601 起未结事件中的 200 起" in zh and "另有 401 起较早的未显示" in zh
+
+
+def test_board_queries_are_the_same_at_20_and_600_incidents(client, demo, django_assert_max_num_queries):
+    commander = as_user(client, demo.commander)
+    _many_open(demo, {1: 5, 2: 5, 3: 5, 4: 5})
+    with django_assert_max_num_queries(14):
+        assert commander.get("/board/").status_code == 200
+    few = _queries(commander, "/board/")
+    _many_open(demo, {1: 300, 2: 100, 3: 100, 4: 80})
+    with django_assert_max_num_queries(few):
+        assert commander.get("/board/").status_code == 200

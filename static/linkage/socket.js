@@ -9,7 +9,8 @@
    page asks the timeline API for what came after the last seq it saw and, if anything came, fires
    `linkage:resync` (every region refreshes once); the board and dashboard fire it on every open. While
    not live, a small indicator says so and `linkage:resync` fires every 30 s. A region someone is typing
-   in, or has a <details> open in, is swapped once they are done (`linkage:retry`).
+   in, or has a <details> open in, is not fetched while held and refreshes once when they are done
+   (`linkage:retry`); a card in use inside the board's list holds that card only.
 
    Reconnects: exponential backoff with jitter (0.5 s doubling to 30 s, drawn from the upper half);
    close code 4000 (the socket's lifetime ended) starts the backoff afresh (0.5–1 s); 4403 on a
@@ -116,10 +117,66 @@
   }
 
   // --- Regions: swap only a region's own answer, and not under someone's hands ----------------------
-  function idle(element) { return window.linkageIdle ? window.linkageIdle(element) : true; }
+  // A region someone is using (an open <details>, a focused field) is held: it is not fetched while
+  // held, and any number of events while held make ONE refresh, when they are done (the details
+  // closed, the focus left, the form sent). A list region (board-body) is held only by its own
+  // elements: a card in use inside it (a region of its own) is kept as it is, node and all, while the
+  // rest of the list is swapped around it; that card refreshes once when released.
+  var pending = {};  // region element id -> true: refresh once released
+  function usedIn(element) {
+    var used = Array.prototype.slice.call(element.querySelectorAll("details[open]"));
+    var active = document.activeElement;
+    if (active && element.contains(active) && active.matches("input, textarea, select")) { used.push(active); }
+    return used;
+  }
+  // {self: held by its own elements (or a nested region not its direct child), children: held child regions}
+  function holds(region) {
+    var held = { self: false, children: [] };
+    usedIn(region).forEach(function (node) {
+      var owner = node.parentElement ? node.parentElement.closest("[data-region]") : null;
+      if (node.hasAttribute("data-region")) { owner = node; }
+      if (!owner || owner === region) { held.self = true; return; }
+      while (owner.parentElement && owner.parentElement !== region) { owner = owner.parentElement; }
+      if (!owner.hasAttribute("data-region")) { held.self = true; return; }
+      if (held.children.indexOf(owner) < 0) { held.children.push(owner); }
+    });
+    return held;
+  }
+  function isRegion(element) { return element && element.hasAttribute && element.hasAttribute("data-region"); }
+
+  body.addEventListener("htmx:beforeRequest", function (event) {
+    var region = event.detail.elt;
+    if (!isRegion(region) || !holds(region).self) { return; }
+    event.preventDefault();  // not fetched while held
+    pending[region.id] = true;
+  });
+
+  // Swap the list's fresh children around its held child regions, which stay in the page untouched.
+  function swapAround(region, html, kept) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var fresh = template.content.firstElementChild;
+    if (!fresh || fresh.id !== region.id) { return false; }
+    Array.prototype.slice.call(region.childNodes).forEach(function (node) {
+      if (kept.indexOf(node) < 0) { region.removeChild(node); }
+    });
+    var cursor = null;
+    Array.prototype.slice.call(fresh.childNodes).forEach(function (node) {
+      var held = node.id ? kept.filter(function (k) { return k.id === node.id; })[0] : null;
+      if (held) { cursor = held; return; }
+      region.insertBefore(node, cursor ? cursor.nextSibling : region.firstChild);
+      cursor = node;
+      if (node.nodeType === 1 && window.htmx) { window.htmx.process(node); }
+    });
+    ["htmx:afterSwap", "htmx:afterSettle"].forEach(function (name) {
+      region.dispatchEvent(new CustomEvent(name, { bubbles: true, detail: { elt: region } }));
+    });
+    return true;
+  }
+
   body.addEventListener("htmx:beforeSwap", function (event) {
     var region = event.detail.elt;
-    if (!region || !region.hasAttribute || !region.hasAttribute("data-region")) { return; }
+    if (!isRegion(region)) { return; }
     if (!event.detail.xhr || event.detail.xhr.status !== 200) { event.detail.shouldSwap = false; return; }
     if (event.detail.xhr.getResponseHeader("X-Linkage-Region") !== region.id) {
       // Not the region (a login page once the session ended): show the page as it is now.
@@ -127,11 +184,33 @@
       window.location.reload();
       return;
     }
-    if (!idle(region)) {
+    var held = holds(region);
+    if (held.self) {  // taken into use while the answer was on its way
       event.detail.shouldSwap = false;
-      setTimeout(function () { if (window.htmx) { window.htmx.trigger(region, "linkage:retry"); } }, 1500);
+      pending[region.id] = true;
+    } else if (held.children.length) {
+      event.detail.shouldSwap = false;
+      if (swapAround(region, event.detail.xhr.responseText, held.children)) {
+        held.children.forEach(function (child) { pending[child.id] = true; });
+      } else {
+        pending[region.id] = true;
+      }
     }
   });
+
+  // Someone is done (a details closed, the focus left, a form sent): each released region once.
+  function release() {
+    setTimeout(function () {
+      Object.keys(pending).forEach(function (id) {
+        var region = document.getElementById(id);
+        if (!region) { delete pending[id]; return; }
+        if (holds(region).self || !window.htmx) { return; }
+        delete pending[id];
+        window.htmx.trigger(region, "linkage:retry");
+      });
+    }, 0);
+  }
+  ["toggle", "focusout", "submit"].forEach(function (name) { document.addEventListener(name, release, true); });
   body.addEventListener("htmx:afterSettle", flashFresh);
 
   // --- The page's events socket ---------------------------------------------------------------------

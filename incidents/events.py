@@ -131,7 +131,8 @@ def _addressed(pending: list[tuple[int, dict]]) -> list[tuple[list[str], dict]]:
         return []
     agencies_by_incident: dict[int, set[int]] = {incident_id: set() for incident_id, _ in pending}
     on_them = Assignment.objects.filter(incident_id__in=agencies_by_incident).values_list("incident_id", "agency_id")
-    for incident_id, agency_id in on_them.distinct():
+    # No ordering: the model's (by incident severity and time) would join incidents and widen DISTINCT.
+    for incident_id, agency_id in on_them.order_by().distinct():
         agencies_by_incident[incident_id].add(agency_id)
     return [
         (groups_for(incident_id=incident_id, agency_ids=agencies_by_incident[incident_id]), event)

@@ -196,7 +196,11 @@ def incident_open(
             ]
         )
         _assignments_create(
-            incident=incident, tasks=[task for task in tasks if task.agency is not None], default_policy=policy, by=by
+            incident=incident,
+            tasks=[task for task in tasks if task.agency is not None],
+            default_policy=policy,
+            by=by,
+            new_incident=True,
         )
     return incident
 
@@ -207,10 +211,14 @@ def _assignments_create(
     tasks: list[PlannedTask],
     default_policy: EscalationPolicy | None,
     by: AbstractBaseUser | None,
+    new_incident: bool = False,
 ) -> list[Assignment]:
     """One pending assignment per task (agencies known), with its timeline entry and permissions.
 
     Inserted together: opening an incident with five agencies is a handful of queries, not dozens.
+    An agency already on the incident is a TransitionError; on an existing incident the insert has a
+    savepoint of its own so the caller's transaction stays usable. `new_incident`: the incident was
+    inserted in the caller's transaction, which a failure here rolls back whole — no savepoint.
     """
     now = timezone.now()
     actor = person(by)
@@ -232,7 +240,7 @@ def _assignments_create(
             )
         )
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not new_incident):
             Assignment.objects.bulk_create(assignments)
     except IntegrityError as exc:
         names = ", ".join(task.agency.name for task in tasks)

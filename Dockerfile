@@ -14,5 +14,7 @@ RUN LINKAGE_MODE=embedded DJANGO_DEBUG=false python manage.py collectstatic --no
  && LINKAGE_MODE=embedded python scripts/compile_messages.py
 RUN useradd --create-home linkage && mkdir -p /app/var && chown -R linkage /app/var
 USER linkage
-EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "linkage.asgi:application"]
+# One web replica: gunicorn (HTTP, linkage.wsgi:application) on 8000, Daphne (WebSockets,
+# linkage.asgi:application) on 8001; nginx in front routes /ws/ to the latter (deploy/nginx.conf).
+EXPOSE 8000 8001
+CMD ["deploy/web.sh"]

@@ -40,6 +40,7 @@ def server_env(**extra: str) -> dict[str, str]:
         "DATABASE_CONN_MAX_AGE": "60",
         "LINKAGE_THROTTLE_WRITES": "100000/min",
         "LINKAGE_MAP_TILE_URL": "",
+        "PYTHONUNBUFFERED": "1",  # the logs are read while the servers run
         **extra,
     }
     for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "LINKAGE_SERVER"):
@@ -70,6 +71,8 @@ class Server:
                 str(self.workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                "-",
                 "linkage.wsgi:application",
             ]
         log = open(self.log, "w")  # noqa: SIM115 — the child writes it

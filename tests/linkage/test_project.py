@@ -68,12 +68,16 @@ def test_services_mode_without_redis_refuses_to_start():
 def test_docker_compose_names_every_service_with_a_health_check():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "web1", "web2", "nginx", "worker", "beat"}
     assert all("healthcheck" in service for service in services.values())
-    assert "linkage.asgi:application" in " ".join(services["web"]["command"])
+    # Two web replicas, each gunicorn (HTTP) and Daphne (/ws/), behind nginx (tests/linkage/test_deploy.py).
+    web = (ROOT / "deploy" / "web.sh").read_text()
+    assert "linkage.asgi:application" in web and "linkage.wsgi:application" in web
+    assert all(" ".join(services[name]["command"]).endswith("deploy/web.sh") for name in ("web1", "web2"))
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in services["nginx"]["volumes"]
     assert services["worker"]["command"][:3] == ["celery", "-A", "linkage.celery:app"]
     assert "beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web1", "web2", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"

@@ -130,10 +130,10 @@ def test_daphne_closes_each_requests_connection_under_32_clients(demo, servers):
 
 
 def test_two_daphne_replicas_share_events_and_survive_one_dying(demo, servers):
-    """A board socket on server B hears an incident opened through server A; after A is killed, an
-    incident opened through B still reaches the socket on B."""
+    """A board socket on server B hears an incident opened through server A (and through gunicorn's
+    two workers); after A is killed, incidents opened through B still reach the socket on B."""
     token = token_for(demo.dispatcher)
-    a, b = servers("asgi"), servers("asgi")
+    a, b, wsgi = servers("asgi"), servers("asgi"), servers("wsgi", workers=2)
     headers = {"Authorization": f"Token {token}"}
     ticket = requests.post(f"{b.url}/api/v1/auth/ws-ticket/", headers=headers, timeout=10).json()["ticket"]
     socket_on_b = WebSocket(f"ws://127.0.0.1:{b.port}/ws/board/?ticket={ticket}", origin=b.url)
@@ -151,6 +151,7 @@ def test_two_daphne_replicas_share_events_and_survive_one_dying(demo, servers):
             return socket_on_b.receive_until(lambda event: any(mark in str(event) for mark in marks), timeout=15)
 
         hears(opened_through(a))
+        hears(opened_through(wsgi))  # HTTP from gunicorn's workers reaches the sockets just the same
         a.kill()
         for _ in range(3):
             hears(opened_through(b))

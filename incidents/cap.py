@@ -520,7 +520,7 @@ def _act(alert: Alert, *, by, now: datetime) -> tuple[str, str, Incident | None]
     if not incident.is_open:
         return (
             CapOutcome.NOT_OPEN,
-            _("The incident is %(status)s: nothing changed.") % {"status": incident.get_status_display()},
+            _("The incident is %(status)s: nothing changed.") % {"status": str(incident.get_status_display()).lower()},
             incident,
         )
     if alert.msg_type == "Cancel":

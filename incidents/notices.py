@@ -161,7 +161,7 @@ def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Inci
             "title": incident.title,
             "agency": assignment.agency.display_name,
             "task": in_language(assignment.task),
-            "status": incident.get_status_display(),
+            "status": str(incident.get_status_display()).lower(),  # mid-sentence
         }
         subject = _("Task cancelled: %(reference)s · %(agency)s") % values
         body = (

@@ -313,6 +313,7 @@ def _incident_move(*, incident: Incident, target: str, by: AbstractBaseUser | No
                         {"status": lambda: str(I(locked.status).label).lower()},
                     ),
                     cascade=True,
+                    data={"incident": target},  # why, kept: the incident may be reopened later
                 )
                 notices.assignment_cancelled_with_incident(assignment=assignment, incident=locked)
     return locked
@@ -387,7 +388,8 @@ def incident_update(*, incident: Incident, by: AbstractBaseUser | None, **change
         locked = _incident_locked(incident)
         if not locked.is_open:
             raise TransitionError(
-                _("A %(status)s incident cannot be changed.") % {"status": locked.get_status_display()},
+                _("A %(status)s incident cannot be changed.")
+                % {"status": transitions.state_word(locked.get_status_display())},
                 current=locked.status,
             )
         before = {field: getattr(locked, field) for field in changes}
@@ -465,7 +467,8 @@ def assignment_add(
         locked = _incident_locked(incident)
         if not locked.is_open:
             raise TransitionError(
-                _("Agencies cannot be brought onto a %(status)s incident.") % {"status": locked.get_status_display()},
+                _("Agencies cannot be brought onto a %(status)s incident.")
+                % {"status": transitions.state_word(locked.get_status_display())},
                 current=locked.status,
             )
         planned = _tasks_for_agencies(locked.kind, [agency])[0]
@@ -507,10 +510,12 @@ def _assignment_set_status(
     text: str = "",
     changes: dict | None = None,
     cascade: bool = False,
+    data: dict | None = None,
 ) -> TimelineEntry:
     """Write one move of a locked assignment (with `changes` to other fields) and its timeline entry:
     `transitions.guard` checks it (ASSIGNMENT table, who may, the incident still open; with `cascade`,
-    a move the system makes as part of the incident's, only the table) and names the time to stamp."""
+    a move the system makes as part of the incident's, only the table) and names the time to stamp.
+    `data` adds keys to the entry's data (`{"incident": "closed"}`: the incident's move that caused it)."""
     current = assignment.status
     move = transitions.guard(assignment, target, by, cascade=cascade)
     assignment.status = target
@@ -534,7 +539,7 @@ def _assignment_set_status(
         actor=by,
         assignment=assignment,
         text=text,
-        data={"agency": assignment.agency.code, "from": current, "to": target},
+        data={"agency": assignment.agency.code, "from": current, "to": target, **(data or {})},
     )
 
 

@@ -182,8 +182,14 @@ def machine_for(obj) -> Machine:
     return MACHINES[type(obj)]
 
 
+def state_word(label) -> str:
+    """A status label (a choice label, lazy or not) as a word inside a sentence: lower case in English
+    ("closed", "en route"); Chinese has no case, so it reads as the label."""
+    return str(label).lower()
+
+
 def _labels(machine: Machine) -> dict[str, str]:
-    return {value: str(label) for value, label in machine.statuses.choices}
+    return {value: state_word(label) for value, label in machine.statuses.choices}
 
 
 def _parent_closed(machine: Machine, obj):
@@ -199,8 +205,9 @@ def guard(obj, target: str, user: AbstractBaseUser | None, *, cascade: bool = Fa
     make it now. `user` None is the system (the escalation sweep, an import): no permission needed.
 
     Raises PermissionDenied (`refusal(perm)`) when the user lacks the move's permission, else
-    TransitionError ("The task is Accepted and cannot become Declined.") when the table has no such
-    move from the current state, or a person's move on a task whose incident is no longer open.
+    TransitionError ("The task is accepted and cannot become declined."; "The task is already
+    cancelled." for the same move again) when the table has no such move from the current state, or
+    a person's move on a task whose incident is no longer open.
     With `cascade` (a move the system makes as part of another, e.g. closing cancels the open
     tasks) only the state table applies."""
     machine = machine_for(obj)
@@ -215,9 +222,11 @@ def guard(obj, target: str, user: AbstractBaseUser | None, *, cascade: bool = Fa
     if move is None or parent is not None:
         labels = _labels(machine)
         values = {"what": machine.name, "current": labels.get(current, current), "target": labels.get(target, target)}
-        if parent is not None:
+        if current == target:  # the same move again (a double click, a retried request)
+            message = _("%(what)s is already %(target)s.")
+        elif parent is not None:
             message = _("%(what)s is on a %(status)s incident and cannot become %(target)s.")
-            values["status"] = parent.get_status_display()
+            values["status"] = state_word(parent.get_status_display())
         else:
             message = _("%(what)s is %(current)s and cannot become %(target)s.")
         raise TransitionError(message % values, current=current, target=target)
@@ -263,7 +272,7 @@ def guard_note(incident: Incident) -> None:
     """Raise TransitionError on an incident that takes no notes (a cancelled one)."""
     if not note_allowed(incident):
         raise TransitionError(
-            _("A %(status)s incident takes no notes.") % {"status": incident.get_status_display()},
+            _("A %(status)s incident takes no notes.") % {"status": state_word(incident.get_status_display())},
             current=incident.status,
         )
 
@@ -284,4 +293,5 @@ __all__ = [
     "note_allowed",
     "refusal",
     "require",
+    "state_word",
 ]

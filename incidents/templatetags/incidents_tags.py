@@ -11,7 +11,16 @@ from agencies.models import Agency, AgencyKind
 from linkage.bilingual import in_language
 
 from ..escalation import escalation_reasons
-from ..models import TEXT_LIMITS, Assignment, AssignmentStatus, IncidentKind, IncidentStatus, Severity, TimelineKind
+from ..models import (
+    TEXT_LIMITS,
+    Assignment,
+    AssignmentStatus,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+    TimelineEntry,
+    TimelineKind,
+)
 from ..transitions import moves_by_action
 
 register = template.Library()
@@ -204,13 +213,31 @@ def late_templates() -> str:
 
 
 @register.filter
-def cancelled_with_incident(assignment) -> bool:
-    """Whether the task was cancelled by the system because its incident was closed or cancelled
-    (stamped in the same move as the incident), not taken off by a dispatcher."""
+def cancelled_with_incident(assignment) -> str:
+    """Why the system cancelled the task, as of then: "closed" or "cancelled" (the incident's move that
+    cancelled it), or "" when it was not cancelled with its incident (taken off by a dispatcher, or not
+    cancelled). Not the incident's status now: a closed incident may have been reopened since. From the
+    stamps (no query); on a reopened incident, from the task's cancellation timeline entry
+    (`data["incident"]`, written by the cascade), one query."""
     if assignment.status != AssignmentStatus.CANCELLED or assignment.cancelled_at is None:
-        return False
+        return ""
     incident = assignment.incident
-    return assignment.cancelled_at in {incident.closed_at, incident.cancelled_at}
+    if assignment.cancelled_at == incident.cancelled_at:  # cancelling an incident is final: once
+        return IncidentStatus.CANCELLED
+    closed_now = IncidentStatus.CLOSED if assignment.cancelled_at == incident.closed_at else ""
+    if incident.reopened_at is None:
+        return closed_now
+    # Reopened (and perhaps closed again since): closed_at may be a later close's.
+    data = (
+        TimelineEntry.objects.filter(
+            assignment=assignment, kind=TimelineKind.ASSIGNMENT_STATUS, data__to=AssignmentStatus.CANCELLED
+        )
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    ) or {}
+    why = data.get("incident", "")
+    return why if why in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED) else closed_now
 
 
 @register.filter

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import Assignment
+from incidents.models import Assignment, Incident
 from notifications.models import Notification
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 REASON = "两辆救护车均在转运途中"
 
 
@@ -153,7 +154,29 @@ def test_a_task_cancelled_with_its_incident_says_so_on_the_page_and_the_dashboar
     for user, url in ((demo.dispatcher, f"/incidents/{fire_incident.pk}/"), (demo.fire_liaison, "/dashboard/")):
         client.force_login(user)
         html = client.get(url, **EN).content.decode()
-        assert "Cancelled by the system: the incident was Cancelled." in html
+        assert "Cancelled by the system: the incident was cancelled." in html
+
+
+def test_a_task_cancelled_by_a_close_still_says_closed_after_the_incident_is_reopened(client, demo, fire_incident):
+    fire = _task(fire_incident, "km-fire")
+    services.incident_contain(incident=fire_incident, by=demo.commander)
+    services.incident_close(incident=fire_incident, by=demo.commander)
+    incident = services.incident_reopen(incident=Incident.objects.get(pk=fire_incident.pk), by=demo.commander)
+    # …and closed again: the first close's tasks still say why they were cancelled then.
+    services.incident_contain(incident=incident, by=demo.commander)
+    services.incident_close(incident=Incident.objects.get(pk=incident.pk), by=demo.commander)
+    services.incident_reopen(incident=Incident.objects.get(pk=incident.pk), by=demo.commander)
+    for user, url, language, expected in (
+        (demo.dispatcher, f"/incidents/{incident.pk}/", EN, "Cancelled by the system: the incident was closed."),
+        (demo.fire_liaison, "/dashboard/", EN, "Cancelled by the system: the incident was closed."),
+        (demo.dispatcher, f"/incidents/{incident.pk}/", ZH, "系统已取消：事件已结案。"),
+    ):
+        client.force_login(user)
+        html = client.get(url, **language).content.decode()
+        task = html[html.index(f'id="assignment-{fire.pk}"') :]
+        task = task[: task.index("</article>")]
+        assert expected in task
+        assert "incident was Active" not in task
 
 
 def test_a_task_taken_off_by_a_dispatcher_is_not_called_a_system_cancellation(client, demo, fire_incident):

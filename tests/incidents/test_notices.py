@@ -92,6 +92,7 @@ def test_the_decline_and_cancellation_webhooks_are_the_live_events_plus_reason_a
         "agency": "km-fire",
         "from": "pending",
         "to": "cancelled",
+        "incident": "cancelled",  # cancelled by the system, with its incident
     }
     live = _live(cancel_entry)
     assert live["type"] == "assignment.updated"  # on the socket; endpoints subscribe to assignment.cancelled

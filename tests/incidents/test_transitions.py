@@ -460,7 +460,7 @@ def test_notes_go_on_any_incident_but_a_cancelled_one(client, api, demo, hazmat,
         assert response.status_code == 201
         assert notes.count() == 2
     else:
-        assert "A Cancelled incident takes no notes." in answer.content.decode()
+        assert "A cancelled incident takes no notes." in answer.content.decode()
         assert response.status_code == 409
         with pytest.raises(TransitionError):
             services.note_add(incident=incident, by=demo.dispatcher, text="再记一笔")
@@ -477,3 +477,35 @@ def test_the_incident_page_takes_exactly_the_machines_actions(client, demo, hazm
     client.force_login(demo.commander)
     assert client.post(f"/incidents/{hazmat.pk}/explode/").status_code == 404
     assert client.post(f"/assignments/{hazmat.assignments.first().pk}/explode/").status_code == 404
+
+
+# --- Refusals read as sentences --------------------------------------------------------------------
+
+
+def test_a_repeated_move_is_already_done_and_states_are_lower_case_mid_sentence(api, demo, fire_incident):
+    """The same move twice says "already"; a status inside an English sentence is a word, not a label;
+    Chinese keeps its labels."""
+    task = fire_incident.assignments.get(agency__code="km-medical")
+    dispatcher = api("dispatcher")
+    first = dispatcher.post(f"/api/v1/assignments/{task.pk}/cancel/", {"reason": "派错了"}, format="json")
+    assert first.status_code == 200
+    again = dispatcher.post(f"/api/v1/assignments/{task.pk}/cancel/", {"reason": "派错了"}, format="json", **EN)
+    assert again.status_code == 409
+    assert "The task is already cancelled." in again.content.decode()
+    zh = dispatcher.post(
+        f"/api/v1/assignments/{task.pk}/cancel/", {"reason": "派错了"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert zh.status_code == 409 and "已取消" in zh.json()["detail"] and "already" not in zh.json()["detail"]
+
+    services.incident_cancel(incident=fire_incident, by=demo.dispatcher, reason="误报")
+    fire = fire_incident.assignments.get(agency__code="km-fire")
+    with translation.override("en"):
+        refused = r"^The task is on a cancelled incident and cannot become accepted\.$"
+        with pytest.raises(TransitionError, match=refused):
+            services.assignment_accept(assignment=fire, by=demo.fire_liaison)
+        with pytest.raises(TransitionError, match=r"^A cancelled incident takes no notes\.$"):
+            services.note_add(incident=fire_incident, by=demo.dispatcher, text="再记一笔")
+        with pytest.raises(TransitionError, match=r"^A cancelled incident cannot be changed\.$"):
+            services.incident_update(incident=fire_incident, by=demo.dispatcher, title="改名")
+    with translation.override("zh-hans"), pytest.raises(TransitionError, match="已取消"):
+        services.incident_update(incident=fire_incident, by=demo.dispatcher, title="改名")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from linkage.api import wire_time
 from linkage.bilingual import in_language
 from notifications.services import Recipient, notify_many, notify_webhooks_many
 
@@ -159,8 +160,8 @@ def assignments_escalate(*, assignments: list[Assignment], recipients_cache: dic
         data = {
             "agency": assignment.agency.code,
             "level": level,
-            "due": due.isoformat(),
-            "accept_by": assignment.accept_by.isoformat(),
+            "due": wire_time(due),
+            "accept_by": wire_time(assignment.accept_by),
             # How many, not who: the timeline goes to every agency on the incident, and who is
             # on duty elsewhere is for that agency, commanders and dispatchers (the outbox has it).
             "notified": len({person.user.pk for person in people}),

@@ -19,6 +19,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from linkage.api import wire_time
+
 from .models import Assignment, Incident, TimelineEntry, TimelineKind
 
 logger = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ def _assignment(assignment: Assignment) -> dict:
         "agency_id": assignment.agency_id,
         "agency_kind": assignment.agency.kind,
         "status": assignment.status,
-        "accept_by": assignment.accept_by.isoformat(),
+        "accept_by": wire_time(assignment.accept_by),
         "escalation_level": assignment.escalation_level,
     }
 
@@ -94,12 +96,12 @@ def envelope(entry: TimelineEntry) -> dict:
     return {
         "type": _event_type(entry),
         "seq": entry.pk,
-        "at": entry.created_at.isoformat(),
+        "at": wire_time(entry.created_at),  # as the timeline API writes it: local time (TIME_ZONE)
         "incident": _incident(entry.incident),
         "assignment": _assignment(assignment) if assignment is not None else None,
         "entry": {
             "seq": entry.pk,
-            "at": entry.created_at.isoformat(),
+            "at": wire_time(entry.created_at),
             "kind": entry.kind,
             "actor": _person(entry.actor),
             "assignment": entry.assignment_id,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from agencies.models import Agency, AgencyKind
 from agencies.selectors import active_agencies_by_code
+from linkage.api import wire_time
 from linkage.bilingual import both
 from linkage.numbers import both_or_neither
 from linkage.text import clean_text
@@ -253,7 +254,7 @@ def _assignments_create(
                 actor=by,
                 assignment=assignment,
                 text=assignment.task,
-                data={"agency": assignment.agency.code, "accept_by": assignment.accept_by.isoformat()},
+                data={"agency": assignment.agency.code, "accept_by": wire_time(assignment.accept_by)},
             )
             for assignment in assignments
         ]

@@ -1,4 +1,4 @@
-"""What every API view shares: errors, throttles, pagination.
+"""What every API view shares: errors, throttles, pagination, and how a time is written (`wire_time`).
 
 Imported by every app's API views, so it sits in the lowest layer (pyproject.toml, [tool.importlinter]):
 it knows the errors of that layer (linkage.errors, interop), never an app's.
@@ -22,6 +22,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from interop.cap import CapTooLarge
 from linkage.errors import DomainConflict
+
+_TIME = serializers.DateTimeField()
+
+
+def wire_time(value) -> str | None:
+    """A time as every wire format of Linkage writes it (the API's fields, live events, webhooks,
+    timeline data): ISO 8601 in local time (TIME_ZONE, "2026-11-29T11:31:03.412000+08:00"), exactly as
+    DRF's DateTimeField does. `value`: an aware datetime, or None (gives None)."""
+    return None if value is None else _TIME.to_representation(value)
 
 
 class Conflict(exceptions.APIException):

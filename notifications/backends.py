@@ -22,6 +22,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from linkage.api import wire_time
+
 from .models import Channel, Notification
 from .services import exercise_prefix
 
@@ -78,7 +80,7 @@ class InAppBackend(Backend):
                 "body": notification.body,
                 "link": notification.link,
                 "level": notification.level,
-                "created_at": notification.created_at.isoformat(),
+                "created_at": wire_time(notification.created_at),
             },
         }
         try:

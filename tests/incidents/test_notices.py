@@ -108,3 +108,22 @@ def test_a_drills_webhooks_say_so_at_the_top_and_in_the_incident(demo, endpoint)
     services.assignment_decline(assignment=_medical(drill), by=demo.users["medical_liaison"], reason="演练拒绝")
     payload = _hook("assignment.declined")
     assert payload["exercise"] is True and payload["incident"]["exercise"] is True
+
+
+def test_events_webhooks_and_the_timeline_api_write_times_alike_in_local_time(api, demo, fire_incident, endpoint):
+    """docs/live.md's example says +08:00 (TIME_ZONE): the live envelope, the webhook built from it and
+    the timeline API give the same string for the same instant, not UTC in some and local in others."""
+    task = _medical(fire_incident)
+    services.assignment_decline(assignment=task, by=demo.users["medical_liaison"], reason="两辆救护车均在转运途中")
+    payload = _hook("assignment.declined")
+    timeline = api("dispatcher").get(f"/api/v1/incidents/{fire_incident.pk}/timeline/").json()
+    line = next(entry for entry in timeline if entry["seq"] == payload["seq"])
+    live = _live(TimelineEntry.objects.get(pk=payload["seq"]))
+    assert payload["at"] == payload["entry"]["at"] == live["at"] == live["entry"]["at"] == line["at"]
+    assert line["at"].endswith("+08:00")
+    answer = api("dispatcher").get(f"/api/v1/assignments/{task.pk}/").json()
+    assert payload["assignment"]["accept_by"] == live["assignment"]["accept_by"] == answer["accept_by"]
+    assert answer["accept_by"].endswith("+08:00")
+    # Times inside timeline data too (the task's accept-by when it was brought in).
+    created = next(entry for entry in timeline if entry["kind"] == "assignment_created")
+    assert created["data"]["accept_by"].endswith("+08:00")

@@ -209,7 +209,7 @@ def test_accepting_twice_is_a_message_not_an_error_page(client, demo, fire_incid
     liaison.post(f"/assignments/{task.pk}/accept/")
     response = liaison.post(f"/assignments/{task.pk}/accept/", follow=True, **EN)
     assert response.status_code == 200
-    assert "The task is Accepted and cannot become Accepted." in response.content.decode()
+    assert "The task is already accepted." in response.content.decode()
 
 
 def test_declining_needs_a_reason(client, demo, fire_incident):

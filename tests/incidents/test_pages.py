@@ -405,9 +405,13 @@ def test_board_counts_every_open_incident_and_shows_the_newest_of_every_level(cl
     settings.LINKAGE_BOARD_ROWS = 200
     made = _many_open(demo, {1: 520, 2: 40, 3: 20, 4: 20})
     newest = incident_open(by=demo.dispatcher, kind="building_fire", severity=4, title="新的四级火情")
+    # On the two oldest level-I incidents, which the board does not show: one escalated, one declined.
+    Assignment.objects.filter(incident=made[0]).update(escalation_level=1)
+    Assignment.objects.filter(incident=made[1]).update(status="declined", decline_reason="无车")
     html = as_user(client, demo.commander).get("/board/", **EN).content.decode()
     assert "601 active" in html
-    assert "600 overdue" in html  # every bulk task, not only those of the cards shown
+    assert "599 overdue" in html  # every bulk task, not only those of the cards shown
+    assert "1 escalated" in html and "1 declined" in html
     assert newest.reference in html
     for severity in (1, 2, 3, 4):  # the newest of every level is on the board
         newest_of_level = max((i for i in made if i.severity == severity), key=lambda i: i.pk)

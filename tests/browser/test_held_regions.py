@@ -36,7 +36,7 @@ def test_an_open_box_on_a_card_holds_that_card_only(browser, asgi_server, demo, 
     # The card in use is the same element: its box is open, its text typed, its field focused.
     assert card.locator("details.confirm[open]").count() == 1
     assert reason.input_value() == "疑似误报"
-    assert board.evaluate(f"document.activeElement.id") == f"cancel-reason-{fire_incident.pk}"
+    assert board.evaluate("document.activeElement.id") == f"cancel-reason-{fire_incident.pk}"
     assert board.locator(f"#board-incident-{fire_incident.pk}").count() == 1
     assert board.evaluate("window.__notReloaded") is True
 

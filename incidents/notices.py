@@ -4,8 +4,8 @@ incident is built.
 
 - A decline: the dispatchers and the incident's commander (every commander when it has none), at once,
   with the reason — in-app (live), by e-mail where they have one — and the webhooks.
-- A task cancelled because its incident closed or was cancelled: that agency's on-duty liaisons
-  (every liaison when none is on shift), so that a crew on its way stands down.
+- A task cancelled because its incident closed or was cancelled, or taken off by a dispatcher: that
+  agency's on-duty liaisons (every liaison when none is on shift), so that a crew on its way stands down.
 
 Both are called by the services in the transaction of their cause, so the outbox rows and the change
 commit together or not at all. `incident_message` and `incident_webhook` are what every notification
@@ -155,6 +155,17 @@ def assignment_declined(*, assignment: Assignment) -> None:
 def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Incident) -> None:
     """Tell the agency's on-duty liaisons that its task was cancelled because `incident` (already in
     its new status) was closed or cancelled. Call inside that transaction."""
+    _tell_cancelled(assignment=assignment, incident=incident, reason=None)
+
+
+def assignment_taken_off(*, assignment: Assignment, reason: str) -> None:
+    """Tell the agency's on-duty liaisons that a dispatcher or commander took it off the incident, with
+    the reason given (may be empty). Call inside that transaction."""
+    _tell_cancelled(assignment=assignment, incident=assignment.incident, reason=reason)
+
+
+def _tell_cancelled(*, assignment: Assignment, incident: Incident, reason: str | None) -> None:
+    """`reason` None: the incident ended; else the task was taken off by hand (`reason` may be "")."""
     with translation.override(settings.LANGUAGE_CODE):
         values = {
             "reference": incident.reference,
@@ -164,13 +175,22 @@ def assignment_cancelled_with_incident(*, assignment: Assignment, incident: Inci
             "status": str(incident.get_status_display()).lower(),  # mid-sentence
         }
         subject = _("Task cancelled: %(reference)s · %(agency)s") % values
-        body = (
-            _(
-                "Your task on %(reference)s %(title)s is cancelled: the incident was %(status)s. "
-                "Stand down. Task: %(task)s"
+        if reason is None:
+            body = (
+                _(
+                    "Your task on %(reference)s %(title)s is cancelled: the incident was %(status)s. "
+                    "Stand down. Task: %(task)s"
+                )
+                % values
             )
-            % values
-        )
+        else:
+            body = (
+                _(
+                    "Dispatch took %(agency)s off %(reference)s %(title)s. Stand down. "
+                    "Reason: %(reason)s. Task: %(task)s"
+                )
+                % {**values, "reason": reason or "—"}
+            )
     recipients = recipients_for(assignment, EscalationTarget.AGENCY_LIAISONS)
     cause = cancellation_cause(assignment)
     notify_many(

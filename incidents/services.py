@@ -604,9 +604,14 @@ def assignment_cancel(*, assignment: Assignment, by: AbstractBaseUser | None, re
     """pending, accepted, en_route or on_scene → cancelled (dispatchers and commanders): take an agency
     off the incident, with an optional `reason` (≤ TEXT_LIMITS["reason"]).
 
-    Who hears: the `assignment.updated` event (the agency's dashboard among its groups); no notification."""
+    Who hears: the `assignment.updated` event (the agency's dashboard among its groups); the agency's
+    on-duty liaisons get a notification to stand down, with the reason (in-app, e-mail, SMS), and the
+    webhooks an `assignment.cancelled` (notices.assignment_taken_off), committed with the move."""
     reason = _clean_text(reason, field="reason", required=False)
-    return _assignment_move(assignment=assignment, target=A.CANCELLED, by=by, text=reason)
+    with transaction.atomic():
+        cancelled = _assignment_move(assignment=assignment, target=A.CANCELLED, by=by, text=reason)
+        notices.assignment_taken_off(assignment=cancelled, reason=reason)
+    return cancelled
 
 
 # --- Notes ----------------------------------------------------------------------------------

@@ -95,6 +95,30 @@ def test_closing_tells_each_agency_with_an_open_task_that_it_is_cancelled(demo, 
     assert not Notification.objects.filter(cause=f"assignment:{_task(fire_incident, 'km-medical').pk}:cancelled")
 
 
+def test_taking_an_agency_off_tells_its_liaisons_to_stand_down_with_the_reason(demo, fire_incident):
+    fire = _task(fire_incident, "km-fire")
+    services.assignment_accept(assignment=fire, by=demo.fire_liaison)
+    services.assignment_cancel(assignment=fire, by=demo.dispatcher, reason="误报，已核实")
+    told = _told(f"assignment:{fire.pk}:cancelled")
+    assert {("fire_liaison", "in_app"), ("fire_liaison", "sms")} <= told
+    assert {username for username, _channel in told} == {"fire_liaison"}
+    row = Notification.objects.get(cause=f"assignment:{fire.pk}:cancelled", channel="sms")
+    assert fire_incident.reference in row.body and "误报，已核实" in row.body and "停止出动" in row.body
+    # The other agencies on the incident hear nothing of it.
+    others = fire_incident.assignments.exclude(pk=fire.pk)
+    assert others.exists()
+    assert not Notification.objects.filter(cause__in=[f"assignment:{other.pk}:cancelled" for other in others])
+
+
+def test_a_refused_take_off_tells_nobody(demo, fire_incident):
+    from django.core.exceptions import PermissionDenied
+
+    fire = _task(fire_incident, "km-fire")
+    with pytest.raises(PermissionDenied):
+        services.assignment_cancel(assignment=fire, by=demo.police_liaison, reason="不是你的")
+    assert not Notification.objects.filter(cause=f"assignment:{fire.pk}:cancelled")
+
+
 def test_cancelling_the_incident_tells_the_agencies_too_and_sends_the_webhooks(demo, fire_incident):
     from notifications.models import WebhookEndpoint
 

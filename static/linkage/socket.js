@@ -308,7 +308,9 @@
 
   if (body.dataset.notify) {
     keepOpen(body.dataset.notify, {
-      open: function (reconnected) { if (reconnected) { recount(); } },
+      // body[data-notify-live] says the socket is open (tests wait for it; nothing else reads it).
+      open: function (reconnected) { body.dataset.notifyLive = "true"; if (reconnected) { recount(); } },
+      close: function () { delete body.dataset.notifyLive; },
       message: function (data) {
         if (data.type !== "notification") { return; }
         var badge = document.getElementById("notify-badge");

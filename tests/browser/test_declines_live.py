@@ -34,6 +34,9 @@ def _page(context, server, path):
     page = context.new_page()
     page.goto(server.url + path)
     page.wait_for_selector("#live-status:not([hidden]):not(.offline)")
+    # The toasts come over the notification socket, a second one: a notice sent before it opens is in
+    # the inbox, not a toast.
+    page.wait_for_selector("body[data-notify-live]", state="attached")
     page.evaluate("window.__notReloaded = true")
     return page
 

@@ -19,7 +19,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linkage.api import wire_time
-from linkage.bilingual import in_language
 from notifications.services import Recipient, notify_many, notify_webhooks_many
 
 from . import notices
@@ -223,14 +222,10 @@ def _escalation_message(assignment: Assignment, data: dict, *, now) -> tuple[str
     with translation.override(settings.LANGUAGE_CODE):
         agency = assignment.agency.display_name
         values = {
-            "reference": incident.reference,
-            "agency": agency,
+            **notices.message_values(assignment, incident),
             "level": assignment.escalation_level,
-            "title": incident.title,
-            "address": incident.address or "—",
             "deadline": timezone.localtime(assignment.accept_by).strftime("%H:%M"),
             "overdue": overdue_words((now - assignment.accept_by).total_seconds()),
-            "task": in_language(assignment.task),
         }
         subject = _("Not accepted: %(reference)s · %(agency)s (escalation level %(level)d)") % values
         body = (

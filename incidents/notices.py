@@ -85,6 +85,20 @@ def incident_message(
     )
 
 
+def message_values(assignment: Assignment, incident: Incident | None = None) -> dict:
+    """What every notice about a task names — reference, title, address, agency, task — for %-formatting.
+    Call under `translation.override(settings.LANGUAGE_CODE)`: the agency name and the task's half of a
+    bilingual text are taken in the active language."""
+    incident = incident or assignment.incident
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "address": incident.address or "—",
+        "agency": assignment.agency.display_name,
+        "task": in_language(assignment.task),
+    }
+
+
 def incident_webhook(
     *, entry: TimelineEntry, cause: str, level: int, event_type: str, **fields
 ) -> tuple[str, int, dict]:
@@ -120,14 +134,7 @@ def assignment_declined(*, assignment: Assignment) -> None:
     declined, and why. Call inside the decline's transaction."""
     incident = assignment.incident
     with translation.override(settings.LANGUAGE_CODE):  # the site's language: people have none of their own yet
-        values = {
-            "reference": incident.reference,
-            "title": incident.title,
-            "address": incident.address or "—",
-            "agency": assignment.agency.display_name,
-            "reason": assignment.decline_reason,
-            "task": in_language(assignment.task),
-        }
+        values = {**message_values(assignment, incident), "reason": assignment.decline_reason}
         subject = _("Declined: %(reference)s · %(agency)s") % values
         body = (
             _(
@@ -168,10 +175,7 @@ def _tell_cancelled(*, assignment: Assignment, incident: Incident, reason: str |
     """`reason` None: the incident ended; else the task was taken off by hand (`reason` may be "")."""
     with translation.override(settings.LANGUAGE_CODE):
         values = {
-            "reference": incident.reference,
-            "title": incident.title,
-            "agency": assignment.agency.display_name,
-            "task": in_language(assignment.task),
+            **message_values(assignment, incident),
             "status": str(incident.get_status_display()).lower(),  # mid-sentence
         }
         subject = _("Task cancelled: %(reference)s · %(agency)s") % values

@@ -40,3 +40,15 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     membership = factory.SubFactory(MembershipFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
     ends_at = factory.LazyAttribute(lambda shift: shift.starts_at + timezone.timedelta(hours=8))
+
+
+# A building fire as a dispatcher's API client sends it (POST /api/v1/incidents/): one body for the
+# tests that post an incident over HTTP.
+FIRE_BODY = {
+    "kind": "building_fire",
+    "severity": 3,
+    "title": "居民楼起火",
+    "address": "五华区青年路 88 号",
+    "latitude": "25.043000",
+    "longitude": "102.710000",
+}

@@ -19,16 +19,10 @@ from django.utils import timezone
 from incidents import idempotency, services
 from incidents.idempotency import form_token_issue
 from incidents.models import IdempotencyKey, IdempotencyScope, Incident
+from tests.factories import FIRE_BODY
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-BODY = {
-    "kind": "building_fire",
-    "severity": 3,
-    "title": "居民楼起火",
-    "address": "五华区青年路 88 号",
-    "latitude": "25.043000",
-    "longitude": "102.710000",
-}
+BODY = FIRE_BODY
 
 
 def post(client, body=None, *, key=None):

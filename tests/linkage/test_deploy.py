@@ -14,6 +14,8 @@ import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
+from tests.factories import FIRE_BODY
+
 from .serving import Server, WebSocket, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,15 +93,7 @@ def test_nginx_routes_http_to_gunicorn_sockets_to_daphne_and_serves_static(demo,
         socket = WebSocket(f"ws://127.0.0.1:{port}/ws/board/?ticket={ticket}", origin=url)
         assert socket.status == 101
         time.sleep(0.5)
-        body = {
-            "kind": "building_fire",
-            "severity": 3,
-            "title": "居民楼起火",
-            "address": "五华区青年路 88 号",
-            "latitude": "25.043000",
-            "longitude": "102.710000",
-        }
-        opened = requests.post(f"{url}/api/v1/incidents/", json=body, headers=headers, timeout=30)
+        opened = requests.post(f"{url}/api/v1/incidents/", json=FIRE_BODY, headers=headers, timeout=30)
         assert opened.status_code == 201, opened.text
         reference = opened.json()["reference"]
         socket.receive_until(lambda event: reference in str(event), timeout=15)

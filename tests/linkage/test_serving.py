@@ -12,19 +12,14 @@ import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
+from tests.factories import FIRE_BODY
+
 from .serving import ConnectionSampler, Server, WebSocket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CLIENTS = 32
-BODY = {
-    "kind": "building_fire",
-    "severity": 3,
-    "title": "居民楼起火",
-    "address": "五华区青年路 88 号",
-    "latitude": "25.043000",
-    "longitude": "102.710000",
-}
+BODY = FIRE_BODY
 
 
 @pytest.fixture

@@ -50,11 +50,4 @@
     if (kind && kind.form && kind.form.id === "intake") { event.preventDefault(); kind.focus(); return; }
     if (body.dataset.newIncident) { event.preventDefault(); window.location.assign(body.dataset.newIncident); }
   });
-
-  // htmx polling asks this before replacing a part of the page: not while someone is using it.
-  window.linkageIdle = function (element) {
-    if (element.querySelector("details[open]")) { return false; }
-    var active = document.activeElement;
-    return !(active && element.contains(active) && active.matches("input, textarea, select"));
-  };
 })();
